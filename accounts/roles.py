@@ -1,0 +1,79 @@
+"""The four roles, as Django groups with explicit permissions.
+
+The groups themselves are created by migration 0002. Permissions are granted here after every
+migrate, because a later app's permissions only exist once that app has been migrated: each
+app's permissions are granted when its own post_migrate signal fires.
+"""
+
+from typing import Any
+
+from django.apps import AppConfig
+
+CUSTOMER = "Customer"
+SUPPLIER_STAFF = "Supplier staff"
+DPO = "DPO"
+ADMINISTRATOR = "Administrator"
+ALL_ROLES = (CUSTOMER, SUPPLIER_STAFF, DPO, ADMINISTRATOR)
+
+# Model permissions per role: {role: {app_label: {model: actions}}}. Customers act through the
+# website and API only, on their own data, so they hold no model permissions.
+ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
+    CUSTOMER: {},
+    SUPPLIER_STAFF: {
+        "bookings": {
+            "supplier": ("view", "change"),
+            "resource": ("view", "add", "change", "delete"),
+            "service": ("view", "add", "change", "delete"),
+            "openinghours": ("view", "add", "change", "delete"),
+            "dateexception": ("view", "add", "change", "delete"),
+            "busyblock": ("view", "add", "change", "delete"),
+            "booking": ("view", "add", "change"),
+        },
+        "payments": {
+            "order": ("view",),
+            "payment": ("view",),
+            "refund": ("view", "add"),
+            "receipt": ("view",),
+            "supplierpaymentsettings": ("view", "change"),
+        },
+    },
+    DPO: {
+        "accounts": {"user": ("view", "change")},
+        "privacy": {"*": ("view", "add", "change", "delete")},
+        "notifications": {"message": ("view",)},
+        "bookings": {"booking": ("view",)},
+        "payments": {"order": ("view",), "payment": ("view",), "receipt": ("view",)},
+    },
+    ADMINISTRATOR: {"*": {"*": ("view", "add", "change", "delete")}},
+}
+
+
+def permission_codenames_for(role: str, app_label: str, models: list[str]) -> set[str]:
+    """The permission codenames `role` gets on the given models of one app."""
+    spec = ROLE_PERMISSIONS[role]
+    app_spec = spec.get(app_label) or spec.get("*") or {}
+    codenames: set[str] = set()
+    for model in models:
+        for action in app_spec.get(model) or app_spec.get("*") or ():
+            codenames.add(f"{action}_{model}")
+    return codenames
+
+
+def grant_role_permissions(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    """post_migrate receiver: give each role the permissions it should hold on `sender`'s models."""
+    from django.contrib.auth.models import Group, Permission
+
+    models = [model._meta.model_name for model in sender.get_models()]
+    if not models:
+        return
+    for role in ALL_ROLES:
+        group = Group.objects.using(using).filter(name=role).first()
+        if group is None:
+            continue  # before migration 0002 has run
+        codenames = permission_codenames_for(role, sender.label, models)
+        if not codenames:
+            continue
+        permissions = Permission.objects.using(using).filter(
+            content_type__app_label=sender.label, codename__in=codenames
+        )
+        group.permissions.add(*permissions)

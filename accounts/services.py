@@ -1,0 +1,31 @@
+from django.db import transaction
+from django.utils import timezone
+
+from .models import User
+
+
+def user_record_age_confirmation(*, user: User) -> User:
+    """Record that the person confirmed being 18+ (or the guardian) under the current policy."""
+    from privacy.selectors import policy_version_current
+
+    user.age_confirmed_at = timezone.now()
+    user.age_confirmed_policy_version = policy_version_current()
+    user.save(update_fields=["age_confirmed_at", "age_confirmed_policy_version"])
+    return user
+
+
+@transaction.atomic
+def user_update_profile(
+    *, user: User, full_name: str, phone: object, preferred_language: str
+) -> User:
+    """Rectify a user's own data. A changed phone number is unverified until confirmed again."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    changed = ["full_name", "preferred_language"]
+    user.full_name = full_name.strip()
+    user.preferred_language = preferred_language
+    if (phone or None) != user.phone:
+        user.phone = phone or None
+        user.phone_verified_at = None
+        changed += ["phone", "phone_verified_at"]
+    user.save(update_fields=changed)
+    return user

@@ -1,0 +1,54 @@
+"""Shared set-up for benchmarks: a fresh, migrated database of their own.
+
+With DATABASE_URL set, benchmarks run on PostgreSQL in a database named `<name>_bench` that is
+created for the run and dropped afterwards; without it, on a temporary SQLite file.
+"""
+
+import contextlib
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+
+
+def setup_django() -> None:
+    import django
+
+    if not os.environ.get("DATABASE_URL"):
+        path = os.path.join(tempfile.mkdtemp(prefix="bt-bench-"), "bench.sqlite3")
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+    os.environ.setdefault("STATIC_MANIFEST", "0")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    django.setup()
+
+
+@contextlib.contextmanager
+def benchmark_database() -> Iterator[None]:
+    """Create and migrate a throwaway test database; destroy it afterwards."""
+    setup_django()
+    from django.db import connection
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        yield
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
+
+
+def timed_ms(function: Callable[[], object], *, repeat: int) -> list[float]:
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def median(values: list[float]) -> float:
+    return round(statistics.median(values), 2)

@@ -1,0 +1,10 @@
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def site(request: HttpRequest) -> dict:
+    return {
+        "SITE_URL": settings.SITE_URL,
+        "DPO_EMAIL": settings.DPO_EMAIL,
+        "CURRENCY": settings.CURRENCY,
+    }

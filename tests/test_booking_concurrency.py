@@ -1,0 +1,113 @@
+"""Never a double booking: 60 simultaneous HTTP requests for one slot on real PostgreSQL.
+
+Each request runs in its own live-server thread with its own database connection; only the
+exclusion constraint (plus the service's in-transaction check) stands between them.
+"""
+
+import threading
+from collections import Counter
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+from django.db import IntegrityError, connection, transaction
+from rest_framework.authtoken.models import Token
+
+from accounts.tests.factories import UserFactory
+from bookings.models import Booking
+from bookings.tests.factories import ResourceFactory, ServiceFactory, SupplierFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+OSLO = ZoneInfo("Europe/Oslo")
+REQUESTS = 60
+
+
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("the exclusion constraint and this race need PostgreSQL")
+
+
+def monday_ten() -> datetime:
+    today = datetime.now(OSLO).date()
+    day = today + timedelta(days=(0 - today.weekday()) % 7 + 7)
+    return datetime.combine(day, time(10), tzinfo=OSLO)
+
+
+def test_concurrent_requests_for_one_slot_create_exactly_one_booking(live_server):
+    postgres_only()
+    supplier = SupplierFactory()
+    service = ServiceFactory(supplier=supplier, resources=[ResourceFactory(supplier=supplier)])
+    tokens = [Token.objects.create(user=UserFactory()).key for _ in range(REQUESTS)]
+    start = monday_ten().isoformat()
+    barrier = threading.Barrier(REQUESTS)
+    statuses: list[int] = []
+    bodies: list[dict] = []
+    lock = threading.Lock()
+
+    def book(token: str) -> None:
+        session = requests.Session()  # a separate HTTP connection per thread
+        barrier.wait()
+        # The test server's listen backlog is small: under 60 simultaneous connects the kernel
+        # may reset a few. Those are retried with the same Idempotency-Key, so a retry can
+        # never become a second booking (a replayed winner answers 200 with the same booking).
+        for attempt in range(5):
+            try:
+                response = session.post(
+                    f"{live_server.url}/api/v1/bookings/",
+                    json={"service": service.pk, "start": start},
+                    headers={"Authorization": f"Token {token}", "Idempotency-Key": token[:16]},
+                    timeout=60,
+                )
+                break
+            except requests.ConnectionError:
+                if attempt == 4:
+                    raise
+                session = requests.Session()
+        with lock:
+            statuses.append(response.status_code)
+            bodies.append(response.json())
+
+    threads = [threading.Thread(target=book, args=(token,)) for token in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    counts = Counter(statuses)
+    assert counts[201] + counts[200] == 1 and counts[409] == REQUESTS - 1, counts
+    assert len(statuses) == REQUESTS
+    conflicts = [body for body in bodies if "reference" not in body]
+    assert len(conflicts) == REQUESTS - 1
+    assert {body["code"] for body in conflicts} == {"slot_unavailable"}
+    assert Booking.objects.filter(status__in=Booking.BLOCKING_STATUSES).count() == 1
+
+
+def test_exclusion_constraint_rejects_overlap_written_past_the_service(db):
+    """Even code that bypasses bookings.services cannot double-book on PostgreSQL."""
+    postgres_only()
+    supplier = SupplierFactory()
+    resource = ResourceFactory(supplier=supplier)
+    service = ServiceFactory(supplier=supplier, resources=[resource])
+    start = datetime(2030, 1, 7, 9, tzinfo=UTC)
+
+    def row(offset_minutes: int, status: str = "confirmed") -> Booking:
+        begin = start + timedelta(minutes=offset_minutes)
+        return Booking(
+            supplier=supplier,
+            service=service,
+            resource=resource,
+            start=begin,
+            end=begin + timedelta(minutes=30),
+            blocked_start=begin,
+            blocked_end=begin + timedelta(minutes=30),
+            status=status,
+            price_ore=0,
+            vat_rate=0,
+        )
+
+    row(0).save()
+    row(30).save()  # touching is fine: [) ranges
+    row(10, status="cancelled").save()  # cancelled bookings do not hold time
+    with pytest.raises(IntegrityError), transaction.atomic():
+        row(15, status="pending_payment").save()
