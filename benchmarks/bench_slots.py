@@ -1,0 +1,317 @@
+"""Slots API speed: 1 service, 3 resources, 62 days, 600 bookings, 300 busy blocks.
+
+Our figure: median server time of GET /api/v1/services/{id}/slots/ for the whole 62-day range,
+through the full Django middleware + DRF stack (in-process test client, no network).
+
+Comparison: the same calendar loaded into django-appointment (PyPI), installed only in a
+benchmark venv of its own (benchmarks/.venv-appointment, created here on first run) and run in
+a subprocess. django-appointment answers one (day, staff member) per request, so its figure is
+the time its own slot function (appointment.services.get_available_slots_for_staff, what its
+AJAX view calls) needs for all 62 days x 3 staff. Both sides must find the same number of free
+slots, which is checked and printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from datetime import time as wall_time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.support import benchmark_database, median, timed_ms
+
+ROOT = Path(__file__).resolve().parent
+APPOINTMENT_VENV = ROOT / ".venv-appointment"
+APPOINTMENT_PIN = "django-appointment==3.12.0"
+DAYS = 62
+RESOURCES = 3
+BOOKINGS = 600
+BUSY_BLOCKS = 300
+OPEN, CLOSE = wall_time(9), wall_time(17)
+SLOT_MINUTES = 30
+
+
+def calendar_spec(first_day: date) -> dict:
+    """Deterministic data both systems load: Mon–Sat 09–17, 30-minute grid, disjoint events."""
+    rng = random.Random(20260329)
+    positions = []
+    for offset in range(DAYS):
+        day = first_day + timedelta(days=offset)
+        if day.weekday() == 6:
+            continue
+        for resource in range(RESOURCES):
+            for index in range(16):
+                positions.append((resource, day.isoformat(), index))
+    chosen = rng.sample(positions, BOOKINGS + BUSY_BLOCKS)
+
+    def event(resource: int, day: str, index: int) -> dict:
+        start = datetime.combine(date.fromisoformat(day), OPEN) + timedelta(
+            minutes=SLOT_MINUTES * index
+        )
+        return {
+            "resource": resource,
+            "date": day,
+            "start": start.time().isoformat(),
+            "end": (start + timedelta(minutes=SLOT_MINUTES)).time().isoformat(),
+        }
+
+    return {
+        "first_day": first_day.isoformat(),
+        "days": DAYS,
+        "resources": RESOURCES,
+        "bookings": [event(*position) for position in chosen[:BOOKINGS]],
+        "busy": [event(*position) for position in chosen[BOOKINGS:]],
+    }
+
+
+def measure_ours(spec: dict) -> dict:
+    from zoneinfo import ZoneInfo
+
+    from django.db import connection
+    from django.test import Client
+
+    from bookings.models import Booking, BusyBlock, OpeningHours, Resource, Service, Supplier
+
+    tz = ZoneInfo("Europe/Oslo")
+    supplier = Supplier.objects.create(name="Bench", slug="bench")
+    resources = [
+        Resource.objects.create(supplier=supplier, name=f"R{i}") for i in range(spec["resources"])
+    ]
+    service = Service.objects.create(
+        supplier=supplier,
+        name="Klipp",
+        duration_minutes=SLOT_MINUTES,
+        slot_interval_minutes=SLOT_MINUTES,
+        minimum_notice_minutes=0,
+        booking_horizon_days=120,
+        price_ore=50_000,
+    )
+    service.resources.set(resources)
+    OpeningHours.objects.bulk_create(
+        OpeningHours(resource=r, weekday=d, start_time=OPEN, end_time=CLOSE)
+        for r in resources
+        for d in range(6)
+    )
+
+    def aware(event: dict, key: str) -> datetime:
+        return datetime.combine(
+            date.fromisoformat(event["date"]), wall_time.fromisoformat(event[key]), tzinfo=tz
+        )
+
+    Booking.objects.bulk_create(
+        Booking(
+            supplier=supplier,
+            service=service,
+            resource=resources[e["resource"]],
+            start=aware(e, "start"),
+            end=aware(e, "end"),
+            blocked_start=aware(e, "start"),
+            blocked_end=aware(e, "end"),
+            status=Booking.Status.CONFIRMED,
+            price_ore=50_000,
+            vat_rate=25,
+            reference=f"BK-B{index:05d}",
+        )
+        for index, e in enumerate(spec["bookings"])
+    )
+    BusyBlock.objects.bulk_create(
+        BusyBlock(resource=resources[e["resource"]], start=aware(e, "start"), end=aware(e, "end"))
+        for e in spec["busy"]
+    )
+    first = date.fromisoformat(spec["first_day"])
+    last = first + timedelta(days=spec["days"] - 1)
+    url = f"/api/v1/services/{service.pk}/slots/?from={first}&to={last}"
+    client = Client()
+    response = client.get(url)
+    assert response.status_code == 200, response.content[:300]
+    slot_count = len(response.json()["slots"])
+    queries = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        client.get(url)
+    for _ in range(3):
+        client.get(url)  # warm-up
+    timings = timed_ms(lambda: client.get(url), repeat=40)
+    # CPU time of this (single-threaded) process: the work a request costs, without the time
+    # spent waiting for a core on a machine shared with other jobs.
+    cpu = []
+    for _ in range(40):
+        started = time.process_time()
+        client.get(url)
+        cpu.append((time.process_time() - started) * 1000)
+    return {
+        "median_ms": median(timings),
+        "cpu_median_ms": median(cpu),
+        "slots": slot_count,
+        "queries": len(queries),
+    }
+
+
+APPOINTMENT_SCRIPT = r'''
+import json, sys, tempfile, time, os, statistics
+from datetime import date, datetime, timedelta
+import django
+from django.conf import settings
+
+spec = json.load(open(sys.argv[1]))
+db = os.path.join(tempfile.mkdtemp(), "appointment.sqlite3")
+settings.configure(
+    DEBUG=False, SECRET_KEY="bench", USE_TZ=True, TIME_ZONE="Europe/Oslo",
+    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": db}},
+    INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes",
+                    "django.contrib.sessions", "django.contrib.messages",
+                    "django.contrib.sites", "phonenumber_field", "appointment"],
+    SITE_ID=1, ROOT_URLCONF=__name__, DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+    LOGGING_CONFIG=None,
+)
+urlpatterns = []
+django.setup()
+import logging; logging.disable(logging.CRITICAL)
+from django.core.management import call_command
+call_command("migrate", run_syncdb=True, verbosity=0)  # it ships no migrations
+from django.contrib.auth import get_user_model
+from appointment.models import (Appointment, AppointmentRequest, Service, StaffMember,
+                                Unavailability, WorkingHours)
+from appointment.services import get_available_slots_for_staff
+from appointment.utils.db_helpers import get_weekday_num_from_date
+from datetime import time as dtime
+
+User = get_user_model()
+service = Service.objects.create(name="Klipp", duration=timedelta(minutes=30), price=500)
+staff = []
+for i in range(spec["resources"]):
+    user = User.objects.create(username=f"staff{i}", email=f"s{i}@example.com")
+    member = StaffMember.objects.create(user=user, slot_duration=30, lead_time=dtime(9),
+                                        finish_time=dtime(17), work_on_saturday=True,
+                                        appointment_buffer_time=0)
+    member.services_offered.add(service)
+    for day in range(1, 7):  # django-appointment: 0 = Sunday
+        WorkingHours.objects.create(staff_member=member, day_of_week=day,
+                                    start_time=dtime(9), end_time=dtime(17))
+    staff.append(member)
+client = User.objects.create(username="client", email="c@example.com")
+for e in spec["bookings"]:
+    request = AppointmentRequest.objects.create(
+        date=date.fromisoformat(e["date"]), start_time=dtime.fromisoformat(e["start"]),
+        end_time=dtime.fromisoformat(e["end"]), service=service,
+        staff_member=staff[e["resource"]])
+    Appointment.objects.create(client=client, appointment_request=request)
+for e in spec["busy"]:
+    Unavailability.objects.create(staff_member=staff[e["resource"]],
+                                  date=date.fromisoformat(e["date"]),
+                                  start_time=dtime.fromisoformat(e["start"]),
+                                  end_time=dtime.fromisoformat(e["end"]))
+first = date.fromisoformat(spec["first_day"])
+days = [first + timedelta(days=i) for i in range(spec["days"])]
+
+def run():
+    count = 0
+    for day in days:
+        weekday = get_weekday_num_from_date(day)
+        for member in staff:
+            count += len(get_available_slots_for_staff(day, member, weekday, service=service))
+    return count
+
+count = run()
+timings = []
+for _ in range(7):
+    started = time.perf_counter(); run(); timings.append((time.perf_counter() - started) * 1000)
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+with CaptureQueriesContext(connection) as queries:
+    run()
+print(json.dumps({"median_ms": round(statistics.median(timings), 2), "slots": count,
+                  "queries": len(queries)}))
+'''
+
+
+def appointment_python() -> Path:
+    """The benchmark-only venv with django-appointment from PyPI (created on first use)."""
+    python = APPOINTMENT_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(APPOINTMENT_VENV)], check=True)
+    check = subprocess.run(
+        [str(python), "-c", "import appointment"], capture_output=True, check=False
+    )
+    if check.returncode != 0:
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", APPOINTMENT_PIN],
+            check=True,
+            timeout=600,
+        )
+    return python
+
+
+def measure_appointment(spec: dict) -> dict:
+    python = appointment_python()
+    with tempfile.TemporaryDirectory() as folder:
+        spec_path = Path(folder) / "spec.json"
+        spec_path.write_text(json.dumps(spec))
+        script = Path(folder) / "bench_appointment.py"
+        script.write_text(APPOINTMENT_SCRIPT)
+        env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+        result = subprocess.run(
+            [str(python), str(script), str(spec_path)],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env=env,
+            check=False,
+        )
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr[-2000:])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run():
+    today = date.today()
+    first_day = today + timedelta(days=(7 - today.weekday()) % 7 + 7)  # a Monday ahead
+    spec = calendar_spec(first_day)
+    with benchmark_database():
+        ours = measure_ours(spec)
+    setup = f"1 service, {RESOURCES} resources, {DAYS} days, {BOOKINGS} bookings, "
+    setup += f"{BUSY_BLOCKS} busy blocks"
+    yield {
+        "benchmark": "slots_api",
+        "metric": "median_ms",
+        "value": ours["median_ms"],
+        "target": "< 20",
+        "slots": ours["slots"],
+        "cpu_median_ms": ours["cpu_median_ms"],
+        "queries": ours["queries"],
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "setup": setup,
+    }
+    try:
+        theirs = measure_appointment(spec)
+    except Exception as exc:  # report honestly, do not hide our own figure
+        yield {"benchmark": "slots_django_appointment", "error": repr(exc)[:500]}
+        return
+    yield {
+        "benchmark": "slots_django_appointment",
+        "metric": "median_ms",
+        "value": theirs["median_ms"],
+        "slots": theirs["slots"],
+        "queries": theirs["queries"],
+        "package": APPOINTMENT_PIN,
+        "note": "its slot function for 62 days x 3 staff, no HTTP overhead included",
+    }
+    yield {
+        "benchmark": "slots_speedup_vs_django_appointment",
+        "metric": "ratio",
+        "value": round(theirs["median_ms"] / ours["median_ms"], 1),
+        "same_slot_count": theirs["slots"] == ours["slots"],
+    }

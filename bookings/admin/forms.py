@@ -1,0 +1,150 @@
+"""Admin forms: opening hours without overlaps, date exceptions, phone bookings, block time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import pairwise
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+
+from ..models import BusyBlock, DateException, OpeningHours, Resource, Service, Supplier
+from ..selectors import busy_block_conflicts, supplier_time_zone
+
+
+def overlapping_pairs(intervals: list[tuple]) -> list[tuple]:
+    """Pairs of (start, end, label) intervals that overlap, after sorting: O(n log n)."""
+    clashes = []
+    ordered = sorted(intervals, key=lambda item: item[0])
+    for previous, current in pairwise(ordered):
+        if current[0] < previous[1]:
+            clashes.append((previous, current))
+    return clashes
+
+
+class OpeningHoursFormSet(BaseInlineFormSet):
+    """A resource's weekly hours: intervals on the same weekday must not overlap."""
+
+    def clean(self) -> None:
+        super().clean()
+        by_day: dict[int, list[tuple]] = {}
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE"):
+                continue
+            weekday, start, end = data.get("weekday"), data.get("start_time"), data.get("end_time")
+            if weekday is None or start is None or end is None:
+                continue
+            if end <= start:
+                form.add_error("end_time", _("Closing must be after opening."))
+                continue
+            by_day.setdefault(weekday, []).append((start, end, form))
+        for weekday, intervals in by_day.items():
+            for previous, current in overlapping_pairs(intervals):
+                label = OpeningHours.Weekday(weekday).label
+                current[2].add_error(
+                    None,
+                    _("%(day)s: %(a)s–%(b)s overlaps %(c)s–%(d)s.")
+                    % {
+                        "day": label,
+                        "a": f"{current[0]:%H:%M}",
+                        "b": f"{current[1]:%H:%M}",
+                        "c": f"{previous[0]:%H:%M}",
+                        "d": f"{previous[1]:%H:%M}",
+                    },
+                )
+
+
+class DateExceptionForm(forms.ModelForm):
+    class Meta:
+        model = DateException
+        fields = ["supplier", "resource", "date", "is_closed", "start_time", "end_time", "reason"]
+
+    # Set by the admin for staff, who do not see the supplier field (it is always their own).
+    scoped_supplier_id: int | None = None
+
+    def clean(self):
+        data = super().clean()
+        supplier = data.get("supplier") or getattr(self.instance, "supplier", None)
+        if supplier is None and self.scoped_supplier_id is not None:
+            supplier = Supplier.objects.get(pk=self.scoped_supplier_id)
+        resource = data.get("resource")
+        if resource is not None and supplier is not None and resource.supplier_id != supplier.pk:
+            self.add_error("resource", _("This resource belongs to another supplier."))
+        if data.get("is_closed") is False and data.get("date") and supplier is not None:
+            start, end = data.get("start_time"), data.get("end_time")
+            if start and end:
+                others = DateException.objects.filter(
+                    supplier=supplier, date=data["date"], resource=resource, is_closed=False
+                ).exclude(pk=self.instance.pk)
+                intervals = [(row.start_time, row.end_time) for row in others]
+                intervals.append((start, end))
+                if overlapping_pairs(intervals):
+                    raise ValidationError(_("This opening overlaps another one on that date."))
+        return data
+
+
+def _aware(day, clock, tz) -> datetime:
+    return timezone.make_aware(datetime.combine(day, clock), tz)
+
+
+class BusyBlockForm(forms.ModelForm):
+    """Block time: refuses periods that cover active bookings (cancel or move them first)."""
+
+    class Meta:
+        model = BusyBlock
+        fields = ["resource", "start", "end", "note"]
+
+    def clean(self):
+        data = super().clean()
+        resource, start, end = data.get("resource"), data.get("start"), data.get("end")
+        if resource and start and end:
+            if end <= start:
+                self.add_error("end", _("The end must be after the start."))
+            elif busy_block_conflicts(resource=resource, start=start, end=end):
+                raise ValidationError(
+                    _("There are bookings in this period. Cancel or move them first.")
+                )
+        return data
+
+
+class PhoneBookingForm(forms.Form):
+    service = forms.ModelChoiceField(queryset=Service.objects.none(), label=_("Service"))
+    resource = forms.ModelChoiceField(
+        queryset=Resource.objects.none(),
+        required=False,
+        label=_("Resource"),
+        help_text=_("Leave empty for anyone available."),
+    )
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    customer_email = forms.EmailField(label=_("Customer e-mail"))
+    customer_name = forms.CharField(label=_("Customer name"), max_length=150)
+    customer_phone = PhoneNumberField(label=_("Customer mobile"), required=False)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea({"rows": 3})
+    )
+
+    def __init__(self, *args, services, resources, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = services
+        self.fields["resource"].queryset = resources
+
+    def clean(self):
+        data = super().clean()
+        service, resource = data.get("service"), data.get("resource")
+        if service and resource and not service.resources.filter(pk=resource.pk).exists():
+            self.add_error("resource", _("This resource does not perform the chosen service."))
+        if service and data.get("date") and data.get("time"):
+            data["start"] = _aware(data["date"], data["time"], supplier_time_zone(service.supplier))
+        return data
+
+
+class CancelReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (sent to the customer)"), max_length=500, widget=forms.Textarea({"rows": 3})
+    )

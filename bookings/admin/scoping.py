@@ -1,0 +1,114 @@
+"""Supplier scoping for the admin: staff see and change only their own supplier's data.
+
+Every admin class of the bookings app derives from SupplierScopedAdmin (or the inline twin),
+which scopes, in one place: the changelist and object URLs (another supplier's object → 404),
+foreign-key and many-to-many choices, autocomplete (it uses the target admin's queryset),
+filters (RelatedOnlyFieldListFilter reads the scoped queryset) and actions (they receive the
+scoped queryset). Superusers and Administrators see everything.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest
+
+from accounts import roles
+
+from ..models import Resource, Service, Supplier
+
+
+def sees_every_supplier(user) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_sees_every_supplier", None)
+    if cached is None:
+        cached = user.groups.filter(name=roles.ADMINISTRATOR).exists()
+        user._sees_every_supplier = cached
+    return cached
+
+
+def staff_supplier_id(user) -> int | None:
+    """The supplier a staff user works for, or None (no membership)."""
+    membership = getattr(user, "supplier_membership", None) if user.is_authenticated else None
+    return membership.supplier_id if membership is not None else None
+
+
+def scope_queryset(request: HttpRequest, queryset: QuerySet, supplier_path: str) -> QuerySet:
+    """`queryset` limited to the request user's supplier (nothing without a membership)."""
+    if sees_every_supplier(request.user):
+        return queryset
+    supplier_id = staff_supplier_id(request.user)
+    if supplier_id is None:
+        return queryset.none()
+    lookup = f"{supplier_path}_id" if supplier_path else "pk"
+    return queryset.filter(**{lookup: supplier_id})
+
+
+# How to reach the supplier from each model that appears as a choice in a form.
+SUPPLIER_PATHS: dict[type[Model], str] = {
+    Supplier: "",
+    Resource: "supplier",
+    Service: "supplier",
+}
+
+
+class ScopedChoicesMixin:
+    """Foreign-key and many-to-many choices limited to the user's supplier."""
+
+    def _scoped_choices(self, request: HttpRequest, db_field, kwargs: dict) -> None:
+        model = db_field.related_model
+        if model in SUPPLIER_PATHS:
+            base = kwargs.get("queryset", model._default_manager.all())
+            kwargs["queryset"] = scope_queryset(request, base, SUPPLIER_PATHS[model])
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        self._scoped_choices(request, db_field, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        self._scoped_choices(request, db_field, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class SupplierScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+    """A ModelAdmin whose rows belong to a supplier reachable via `supplier_path`."""
+
+    supplier_path = "supplier"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return scope_queryset(request, super().get_queryset(request), self.supplier_path)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            # Another supplier's object (or none at all): a plain 404, not the admin's
+            # "perhaps it was deleted?" redirect that would confirm nothing either way.
+            raise Http404
+        return obj
+
+    def get_exclude(self, request: HttpRequest, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        if self.supplier_path == "supplier" and not sees_every_supplier(request.user):
+            exclude.append("supplier")  # staff never pick a supplier: it is always their own
+        return exclude
+
+    def save_model(self, request, obj, form, change) -> None:
+        if (
+            self.supplier_path == "supplier"
+            and not change
+            and not sees_every_supplier(request.user)
+        ):
+            obj.supplier_id = staff_supplier_id(request.user)
+        super().save_model(request, obj, form, change)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return super().has_module_permission(request) and (
+            sees_every_supplier(request.user) or staff_supplier_id(request.user) is not None
+        )
+
+
+class ScopedInline(ScopedChoicesMixin, admin.TabularInline):
+    """Inlines are reached through their scoped parent; their choices are scoped too."""

@@ -1,0 +1,203 @@
+"""The slot engine: a pure function from plain data to free slots. No ORM, no clock.
+
+Inputs are local wall-clock opening hours (weekly intervals and date exceptions) plus absolute
+busy intervals (bookings' blocked intervals, external busy blocks). Each local date's opening
+intervals are turned into absolute instants in the supplier's time zone, so a 09:00 opening
+stays at 09:00 local time on both sides of a daylight-saving change. Slots are then stepped in
+absolute time from each opening's start: in the repeated autumn hour both real hours are
+offered (distinct instants, none doubled) and the skipped spring hour simply does not exist.
+
+Complexity: busy intervals are sorted and merged once per resource (O(m log m)); opening
+intervals are generated in date order; a single forward-moving pointer over the merged busy
+list checks every candidate, so the whole run is O((n + m) log(n + m) + slots).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple, TypeVar
+from zoneinfo import ZoneInfo
+
+Interval = tuple[datetime, datetime]
+T = TypeVar("T", int, datetime)
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyHours:
+    """One opening interval of a resource on a weekday (0 = Monday), local wall-clock time."""
+
+    resource_id: int
+    weekday: int
+    start: time
+    end: time
+
+
+@dataclass(frozen=True, slots=True)
+class DateOverride:
+    """A date that differs from the weekly hours.
+
+    `resource_id=None` applies to every resource. A closed override removes the date; open
+    overrides (start/end set) replace that date's weekly hours. Resource-specific overrides win
+    over supplier-wide openings, but a supplier-wide closed day (a holiday) closes everyone.
+    """
+
+    date: date
+    resource_id: int | None
+    is_closed: bool
+    start: time | None = None
+    end: time | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SlotRules:
+    """A service's timing rules, all in minutes except the horizon (days)."""
+
+    duration: int
+    buffer_before: int = 0
+    buffer_after: int = 0
+    interval: int = 15
+    minimum_notice: int = 0
+    horizon_days: int = 60
+
+
+class Slot(NamedTuple):
+    """A free slot; a tuple so that building and sorting thousands of them stays cheap."""
+
+    start: datetime
+    resource_id: int
+    end: datetime
+
+
+def local_instant(day: date, wall_clock: time, tz: ZoneInfo, *, fold: int) -> datetime:
+    """The absolute (UTC) instant of a local wall-clock time; fold picks the repeated hour.
+
+    Always UTC: arithmetic and comparison between datetimes sharing a ZoneInfo are wall-clock
+    operations in Python, which would double or lose slots around a daylight-saving change.
+    """
+    return datetime.combine(day, wall_clock, tzinfo=tz).replace(fold=fold).astimezone(UTC)
+
+
+def opening_wall_clock(
+    *,
+    resource_id: int,
+    day: date,
+    weekly: Mapping[int, Sequence[tuple[time, time]]],
+    overrides: Mapping[date, Sequence[DateOverride]],
+) -> list[tuple[time, time]]:
+    """A resource's opening intervals on one local date, as sorted wall-clock pairs."""
+    rows = overrides.get(day, ())
+    if any(row.is_closed and row.resource_id is None for row in rows):
+        return []
+    own = [row for row in rows if row.resource_id == resource_id]
+    chosen = own or [row for row in rows if row.resource_id is None]
+    if chosen:
+        if any(row.is_closed for row in chosen):
+            return []
+        return sorted((row.start, row.end) for row in chosen if row.start and row.end)
+    return sorted(weekly.get(day.weekday(), ()))
+
+
+def merge_intervals(intervals: Iterable[tuple[T, T]]) -> list[tuple[T, T]]:
+    """Sort and merge overlapping or touching intervals: O(m log m)."""
+    merged: list[list[T]] = []
+    for start, end in sorted(intervals):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1][1] = end
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+def _date_range(first: date, last: date) -> Iterable[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def free_slots(
+    *,
+    resource_ids: Sequence[int],
+    date_from: date,
+    date_to: date,
+    tz: ZoneInfo,
+    rules: SlotRules,
+    now: datetime,
+    weekly_hours: Iterable[WeeklyHours],
+    overrides: Iterable[DateOverride] = (),
+    busy: Mapping[int, Iterable[Interval]] | None = None,
+) -> list[Slot]:
+    """Free slots per resource over the local dates [date_from, date_to] (inclusive).
+
+    A slot [start, end) lies inside one opening interval; its blocked interval
+    [start - buffer_before, end + buffer_after) overlaps no busy interval of that resource;
+    start >= now + minimum notice; its local date is at most `horizon_days` after today.
+    Candidates step by `interval` minutes from each opening's start. Sorted by (start, resource).
+    """
+    if rules.duration <= 0 or rules.interval <= 0:
+        raise ValueError("duration and interval must be positive")
+    # Integer POSIX seconds inside the loop: several times cheaper than datetime arithmetic,
+    # and unambiguous across daylight-saving changes.
+    duration = rules.duration * 60
+    step = rules.interval * 60
+    before = rules.buffer_before * 60
+    after = rules.buffer_after * 60
+    now = now.astimezone(UTC)
+    earliest = int(now.timestamp()) + rules.minimum_notice * 60
+    last_day = min(date_to, now.astimezone(tz).date() + timedelta(days=rules.horizon_days))
+    first_day = max(date_from, now.astimezone(tz).date())
+    if first_day > last_day:
+        return []
+
+    weekly: dict[int, dict[int, list[tuple[time, time]]]] = defaultdict(lambda: defaultdict(list))
+    for row in weekly_hours:
+        weekly[row.resource_id][row.weekday].append((row.start, row.end))
+    by_date: dict[date, list[DateOverride]] = defaultdict(list)
+    for row in overrides:
+        by_date[row.date].append(row)
+    busy = busy or {}
+    instants: dict[int, datetime] = {}
+
+    def instant(seconds: int) -> datetime:
+        value = instants.get(seconds)
+        if value is None:
+            value = instants[seconds] = datetime.fromtimestamp(seconds, UTC)
+        return value
+
+    slots: list[Slot] = []
+    for resource_id in resource_ids:
+        merged = merge_intervals(
+            (int(start.timestamp()), int(end.timestamp()))
+            for start, end in busy.get(resource_id, ())
+        )
+        ends = [end for _, end in merged]
+        count = len(merged)
+        resource_weekly = weekly.get(resource_id, {})
+        for day in _date_range(first_day, last_day):
+            for open_time, close_time in opening_wall_clock(
+                resource_id=resource_id, day=day, weekly=resource_weekly, overrides=by_date
+            ):
+                opens = int(local_instant(day, open_time, tz, fold=0).timestamp())
+                closes = int(local_instant(day, close_time, tz, fold=1).timestamp())
+                start = opens
+                # Skip ahead to the first candidate that respects the minimum notice.
+                if start < earliest:
+                    start = opens + -((opens - earliest) // step) * step
+                last_start = closes - duration
+                index = bisect.bisect_right(ends, start - before)
+                while start <= last_start:
+                    # The merged busy list is sorted: the pointer only ever moves forward.
+                    while index < count and ends[index] <= start - before:
+                        index += 1
+                    if index >= count or merged[index][0] >= start + duration + after:
+                        slots.append(Slot(instant(start), resource_id, instant(start + duration)))
+                    start += step
+    slots.sort()
+    return slots

@@ -1,0 +1,385 @@
+import secrets
+from decimal import Decimal
+from zoneinfo import available_timezones
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(_("Unknown time zone."))
+
+
+def default_reminder_offsets() -> list[int]:
+    return [24 * 60, 2 * 60]
+
+
+class Supplier(models.Model):
+    """A business that takes bookings: a salon, a clinic, a tutor…"""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    organisation_number = models.CharField(
+        _("organisation number"),
+        max_length=9,
+        blank=True,
+        validators=[RegexValidator(r"^\d{9}$", _("Nine digits."))],
+    )
+    description = models.TextField(_("description"), blank=True)
+    address_line = models.CharField(_("address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Oslo", validators=[validate_time_zone]
+    )
+    cancellation_deadline_hours = models.PositiveIntegerField(
+        _("cancellation deadline (hours before start)"), default=24
+    )
+    reminder_offsets_minutes = models.JSONField(
+        _("reminder offsets (minutes before start)"), default=default_reminder_offsets
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("supplier")
+        verbose_name_plural = _("suppliers")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SupplierStaff(models.Model):
+    """Links a staff user to exactly one supplier; the admin scopes everything by it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supplier_membership"
+    )
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="staff_members")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("supplier staff member")
+        verbose_name_plural = _("supplier staff members")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.supplier}"
+
+
+class Resource(models.Model):
+    """Who or what performs a service: a staff member, a room, a chair."""
+
+    class Kind(models.TextChoices):
+        STAFF = "staff", _("Staff member")
+        ROOM = "room", _("Room")
+        EQUIPMENT = "equipment", _("Chair or equipment")
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="resources")
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.STAFF)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["supplier", "sort_order", "name"]
+        verbose_name = _("resource")
+        verbose_name_plural = _("resources")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(models.Model):
+    class PaymentMode(models.TextChoices):
+        NONE = "none", _("Pay at the venue")
+        FULL = "full", _("Full prepayment")
+        DEPOSIT = "deposit", _("Deposit")
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="services")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    duration_minutes = models.PositiveIntegerField(
+        _("duration (minutes)"), validators=[MinValueValidator(5), MaxValueValidator(24 * 60)]
+    )
+    buffer_before_minutes = models.PositiveIntegerField(_("buffer before (minutes)"), default=0)
+    buffer_after_minutes = models.PositiveIntegerField(_("buffer after (minutes)"), default=0)
+    slot_interval_minutes = models.PositiveIntegerField(
+        _("slot interval (minutes)"), default=15, validators=[MinValueValidator(5)]
+    )
+    minimum_notice_minutes = models.PositiveIntegerField(_("minimum notice (minutes)"), default=60)
+    booking_horizon_days = models.PositiveIntegerField(
+        _("booking horizon (days ahead)"), default=60, validators=[MinValueValidator(1)]
+    )
+    # Money is integer øre everywhere; Decimal NOK only at the edges (API, templates).
+    price_ore = models.PositiveIntegerField(_("price (øre, incl. VAT)"), default=0)
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("25.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("99.99"))],
+    )
+    payment_mode = models.CharField(
+        _("payment"), max_length=16, choices=PaymentMode.choices, default=PaymentMode.NONE
+    )
+    deposit_ore = models.PositiveIntegerField(_("deposit (øre)"), null=True, blank=True)
+    resources = models.ManyToManyField(
+        Resource, related_name="services", verbose_name=_("resources")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["supplier", "sort_order", "name"]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def price(self) -> Decimal:
+        return Decimal(self.price_ore) / 100
+
+    @property
+    def payment_required(self) -> bool:
+        return self.payment_mode != self.PaymentMode.NONE
+
+    def clean(self) -> None:
+        if self.payment_mode == self.PaymentMode.DEPOSIT:
+            if not self.deposit_ore:
+                raise ValidationError(
+                    {"deposit_ore": _("A deposit service needs a deposit amount.")}
+                )
+            if self.deposit_ore > self.price_ore:
+                raise ValidationError({"deposit_ore": _("The deposit cannot exceed the price.")})
+
+
+class OpeningHours(models.Model):
+    """A resource's weekly opening interval; several per day make breaks."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start_time = models.TimeField(_("opens"))
+    end_time = models.TimeField(_("closes"))
+
+    class Meta:
+        ordering = ["resource", "weekday", "start_time"]
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")),
+                name="bookings_openinghours_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+
+class DateException(models.Model):
+    """One date that differs from the weekly hours: closed, or open at other times.
+
+    Without a resource it applies to every resource of the supplier. A date with one or more
+    open intervals replaces that weekday's hours; a closed row removes the whole date.
+    """
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="date_exceptions")
+    resource = models.ForeignKey(
+        Resource,
+        on_delete=models.CASCADE,
+        related_name="date_exceptions",
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to apply to all resources."),
+    )
+    date = models.DateField(_("date"))
+    is_closed = models.BooleanField(_("closed all day"), default=True)
+    start_time = models.TimeField(_("opens"), null=True, blank=True)
+    end_time = models.TimeField(_("closes"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date", "start_time"]
+        verbose_name = _("date exception")
+        verbose_name_plural = _("date exceptions")
+        indexes = [models.Index(fields=["supplier", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d.%m.%Y} {self.reason}".strip()
+
+    def clean(self) -> None:
+        if self.is_closed:
+            return
+        if not self.start_time or not self.end_time:
+            raise ValidationError(_("An opening on a date needs both times."))
+        if self.end_time <= self.start_time:
+            raise ValidationError({"end_time": _("Closing must be after opening.")})
+
+
+class BusyBlock(models.Model):
+    """Time a resource cannot be booked: blocked by the supplier or busy in Google Calendar."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Blocked in the admin")
+        GOOGLE = "google", _("Google Calendar")
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="busy_blocks")
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    source = models.CharField(
+        _("source"), max_length=16, choices=Source.choices, default=Source.MANUAL
+    )
+    external_id = models.CharField(_("external id"), max_length=255, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = _("busy block")
+        verbose_name_plural = _("busy blocks")
+        indexes = [models.Index(fields=["resource", "start", "end"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")),
+                name="bookings_busyblock_end_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["resource", "source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="bookings_busyblock_unique_external",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource}: {self.start:%d.%m %H:%M}–{self.end:%H:%M}"
+
+
+def generate_booking_reference() -> str:
+    # 32 unambiguous characters (no 0/O, 1/I/L), six of them: ~1e9 references.
+    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+    return "BK-" + "".join(secrets.choice(alphabet) for _ in range(6))
+
+
+class Booking(models.Model):
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
+        CONFIRMED = "confirmed", _("Confirmed")
+        CANCELLED = "cancelled", _("Cancelled")
+        COMPLETED = "completed", _("Completed")
+        NO_SHOW = "no_show", _("No-show")
+
+    class CancelledBy(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        SUPPLIER = "supplier", _("Supplier")
+        SYSTEM = "system", _("System")
+
+    # Bookings in these states hold their resource's time.
+    BLOCKING_STATUSES = (Status.PENDING_PAYMENT, Status.CONFIRMED)
+
+    reference = models.CharField(
+        _("reference"),
+        max_length=12,
+        unique=True,
+        default=generate_booking_reference,
+        editable=False,
+    )
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bookings",
+        verbose_name=_("customer"),
+    )
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="bookings")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="bookings")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="bookings")
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    # start - buffer before .. end + buffer after: the time no other booking may touch.
+    blocked_start = models.DateTimeField(_("blocked from"))
+    blocked_end = models.DateTimeField(_("blocked until"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    price_ore = models.PositiveIntegerField(_("price (øre, incl. VAT)"))
+    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=4, decimal_places=2)
+    customer_notes = models.TextField(_("customer notes"), blank=True, max_length=2000)
+    language = models.CharField(_("language"), max_length=5, default="nb")
+    hold_expires_at = models.DateTimeField(_("payment hold expires"), null=True, blank=True)
+    idempotency_key = models.CharField(max_length=128, blank=True, editable=False)
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Staff member who entered a booking made by phone."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.CharField(
+        _("cancelled by"), max_length=16, choices=CancelledBy.choices, blank=True
+    )
+    cancelled_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cancellation_reason = models.CharField(_("cancellation reason"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-start"]
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        indexes = [
+            # The slot engine's range scan: one resource's blocking bookings over a period.
+            models.Index(
+                fields=["resource", "blocked_start", "blocked_end"], name="booking_range_idx"
+            ),
+            models.Index(fields=["supplier", "start"]),
+            models.Index(fields=["customer", "start"]),
+            models.Index(fields=["status", "hold_expires_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")),
+                name="bookings_booking_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(blocked_start__lte=models.F("start"))
+                & models.Q(blocked_end__gte=models.F("end")),
+                name="bookings_booking_blocked_covers_booking",
+            ),
+            models.UniqueConstraint(
+                fields=["customer", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="bookings_booking_unique_idempotency_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def price(self) -> Decimal:
+        return Decimal(self.price_ore) / 100

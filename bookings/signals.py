@@ -1,0 +1,15 @@
+"""Domain events sent by bookings.services inside the transaction that changes a booking.
+
+Receivers in other apps (notifications: outbox rows; payments: refunds) write their rows in
+the same transaction, so an event and its consequences commit or roll back together.
+Receivers must never call a provider directly: nothing leaves the process before commit.
+"""
+
+from django.dispatch import Signal
+
+# kwargs: booking
+booking_confirmed = Signal()
+# kwargs: booking, by_supplier (bool), within_deadline (bool)
+booking_cancelled = Signal()
+# kwargs: booking, previous_start (datetime), previous_resource (Resource)
+booking_rescheduled = Signal()

@@ -1,0 +1,58 @@
+from datetime import time
+
+import factory
+
+from bookings.models import OpeningHours, Resource, Service, Supplier
+
+
+class SupplierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Supplier
+
+    name = factory.Sequence(lambda n: f"Salong {n}")
+    slug = factory.Sequence(lambda n: f"salong-{n}")
+    cancellation_deadline_hours = 24
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Resource
+        skip_postgeneration_save = True
+
+    supplier = factory.SubFactory(SupplierFactory)
+    name = factory.Sequence(lambda n: f"Stylist {n}")
+
+    @factory.post_generation
+    def hours(self, create, extracted, **kwargs):
+        """Every day 09:00–17:00 unless hours=[(weekday, start, end), ...] is given."""
+        if not create:
+            return
+        spec = (
+            extracted if extracted is not None else [(day, time(9), time(17)) for day in range(7)]
+        )
+        OpeningHours.objects.bulk_create(
+            OpeningHours(resource=self, weekday=day, start_time=start, end_time=end)
+            for day, start, end in spec
+        )
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+        skip_postgeneration_save = True
+
+    supplier = factory.SubFactory(SupplierFactory)
+    name = factory.Sequence(lambda n: f"Klipp {n}")
+    duration_minutes = 30
+    slot_interval_minutes = 30
+    minimum_notice_minutes = 60
+    booking_horizon_days = 60
+    price_ore = 49_000
+
+    @factory.post_generation
+    def resources(self, create, extracted, **kwargs):
+        if not create:
+            return
+        if extracted is None:
+            extracted = [ResourceFactory(supplier=self.supplier)]
+        self.resources.set(extracted)
