@@ -1,0 +1,170 @@
+"""Booking events → outbox rows, written in the booking's own transaction.
+
+Connected in NotificationsConfig.ready(). Each receiver only writes rows (message_enqueue);
+nothing is sent before commit. Reminder rows carry their due time; a move or cancellation
+suppresses the queued ones in the same transaction, so no stale reminder can go out.
+"""
+
+import logging
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.dispatch import receiver
+from django.utils import timezone
+
+from bookings.signals import booking_cancelled, booking_confirmed, booking_rescheduled
+
+from .ics import booking_ics
+from .models import Message
+from .services import message_enqueue, messages_cancel_for_booking
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_REMINDER_OFFSETS_MINUTES = (24 * 60, 2 * 60)
+REMINDER_TEMPLATE = "booking_reminder"
+CHANNELS = (Message.Channel.EMAIL, Message.Channel.SMS)
+
+
+def _version(booking) -> str:
+    """Start time plus the booking's last change: a moved-back booking gets fresh keys."""
+    start = booking.start.astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%MZ")
+    changed = (booking.updated_at or booking.start).astimezone(ZoneInfo("UTC"))
+    return f"{start}:{changed.strftime('%Y%m%dT%H%M%S%f')}"
+
+
+def booking_context(booking) -> dict:
+    """What every booking template gets; times are local to the supplier, as naive values."""
+    zone = ZoneInfo(booking.supplier.time_zone or settings.TIME_ZONE)
+    return {
+        "booking": booking,
+        "supplier": booking.supplier,
+        "service": booking.service,
+        "resource": booking.resource,
+        "reference": booking.reference,
+        "start_local": booking.start.astimezone(zone).replace(tzinfo=None),
+        "end_local": booking.end.astimezone(zone).replace(tzinfo=None),
+        "manage_url": f"{settings.SITE_URL}/my/bookings/",
+    }
+
+
+def reminder_offsets(supplier) -> list[int]:
+    """The supplier's offsets in minutes (positive whole numbers), else 24 h and 2 h."""
+    raw = supplier.reminder_offsets_minutes
+    if not isinstance(raw, list | tuple):
+        return list(DEFAULT_REMINDER_OFFSETS_MINUTES)
+    offsets = sorted(
+        {int(value) for value in raw if isinstance(value, int) and 0 < value <= 60 * 24 * 30},
+        reverse=True,
+    )
+    return offsets
+
+
+def _enqueue_pair(*, booking, template_key: str, key_prefix: str, context: dict, **extra) -> None:
+    customer = booking.customer
+    for channel in CHANNELS:
+        message_enqueue(
+            template_key=template_key,
+            channel=channel,
+            idempotency_key=f"{key_prefix}:{channel}",
+            recipient=customer,
+            language=booking.language,
+            context=context,
+            booking=booking,
+            attachments=extra.get("attachments") if channel == Message.Channel.EMAIL else None,
+            due_at=extra.get("due_at"),
+        )
+
+
+def reminders_schedule(*, booking) -> None:
+    """Reminder rows for each offset still in the future (call inside the booking's transaction)."""
+    now = timezone.now()
+    context = booking_context(booking)
+    for offset in reminder_offsets(booking.supplier):
+        due_at = booking.start - timedelta(minutes=offset)
+        if due_at <= now:
+            continue  # booked too late for this reminder; the confirmation covers it
+        _enqueue_pair(
+            booking=booking,
+            template_key=REMINDER_TEMPLATE,
+            key_prefix=f"booking:{booking.pk}:reminder:{offset}m:{_version(booking)}",
+            context={**context, "offset_minutes": offset},
+            due_at=due_at,
+        )
+
+
+def _ics_attachment(booking, *, sequence: int) -> list[dict]:
+    return [
+        {
+            "name": f"{booking.reference}.ics",
+            "content_type": "text/calendar; charset=utf-8; method=PUBLISH",
+            "content": booking_ics(booking=booking, sequence=sequence),
+        }
+    ]
+
+
+def _sequence(booking) -> int:
+    # Grows with every change and never goes back: seconds since the booking was created,
+    # plus one so the first change is above the confirmation's 0.
+    created = booking.created_at or timezone.now()
+    return max(int((timezone.now() - created).total_seconds()), 0) + 1
+
+
+@receiver(booking_confirmed, dispatch_uid="notifications.booking_confirmed")
+def on_booking_confirmed(sender, booking, **kwargs) -> None:
+    if booking.customer is None:
+        return
+    _enqueue_pair(
+        booking=booking,
+        template_key="booking_confirmation",
+        key_prefix=f"booking:{booking.pk}:confirmation",
+        context=booking_context(booking),
+        attachments=_ics_attachment(booking, sequence=0),
+    )
+    reminders_schedule(booking=booking)
+
+
+@receiver(booking_cancelled, dispatch_uid="notifications.booking_cancelled")
+def on_booking_cancelled(sender, booking, by_supplier=False, within_deadline=True, **kwargs):
+    messages_cancel_for_booking(
+        booking=booking, template_keys=(REMINDER_TEMPLATE,), reason="booking_cancelled"
+    )
+    # A booking that was never confirmed (an unpaid hold running out, or given up before
+    # payment) was never announced to the customer: no cancellation message either.
+    if booking.customer is None or booking.confirmed_at is None:
+        return
+    _enqueue_pair(
+        booking=booking,
+        template_key="booking_cancellation",
+        key_prefix=f"booking:{booking.pk}:cancellation:{_version(booking)}",
+        context={
+            **booking_context(booking),
+            "by_supplier": bool(by_supplier),
+            "within_deadline": bool(within_deadline),
+        },
+    )
+
+
+@receiver(booking_rescheduled, dispatch_uid="notifications.booking_rescheduled")
+def on_booking_rescheduled(sender, booking, previous_start=None, previous_resource=None, **kw):
+    messages_cancel_for_booking(
+        booking=booking, template_keys=(REMINDER_TEMPLATE,), reason="booking_rescheduled"
+    )
+    if booking.customer is None:
+        return
+    zone = ZoneInfo(booking.supplier.time_zone or settings.TIME_ZONE)
+    _enqueue_pair(
+        booking=booking,
+        template_key="booking_change",
+        key_prefix=f"booking:{booking.pk}:change:{_version(booking)}",
+        context={
+            **booking_context(booking),
+            "previous_start_local": (
+                previous_start.astimezone(zone).replace(tzinfo=None) if previous_start else None
+            ),
+            "previous_resource": previous_resource,
+        },
+        attachments=_ics_attachment(booking, sequence=_sequence(booking)),
+    )
+    if booking.status == booking.Status.CONFIRMED:
+        reminders_schedule(booking=booking)

@@ -1,0 +1,263 @@
+"""Sending outbox rows: claim, check consent, call the gateway, record the outcome.
+
+Claiming is a compare-and-set UPDATE (queued and due, or sending with an expired claim), so
+two workers, a relay and a late broker redelivery can never both send the same row. The
+provider call happens outside any transaction; its outcome is written afterwards.
+"""
+
+import base64
+import logging
+import random
+from datetime import datetime, timedelta
+from email.utils import formataddr
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from ..gateways import (
+    EmailAttachment,
+    OutgoingEmail,
+    PermanentProviderError,
+    TransientProviderError,
+    email_gateway,
+    sms_gateway,
+)
+from ..models import Message
+from ..policy import send_decision
+
+logger = logging.getLogger(__name__)
+
+# How long a worker may hold a message before the relay considers it stuck. Well above the
+# gateways' HTTP timeouts, so a slow but alive worker is not overtaken.
+CLAIM_LEASE = timedelta(minutes=2)
+# After this, a queued message whose task never ran (broker lost it) is dispatched again.
+REDISPATCH_AFTER = timedelta(minutes=2)
+MAX_ATTEMPTS = 8
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 60 * 60
+RELAY_BATCH_SIZE = 500
+
+
+def backoff_delay(attempts: int) -> timedelta:
+    """30 s, 60 s, 2 min, … capped at 1 h, with ±20 % jitter so retries do not stampede."""
+    seconds = min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))  # noqa: S311 - not crypto
+
+
+def message_claim(*, message_id: int, now: datetime | None = None) -> Message | None:
+    """Take a message for sending; None if it is not due, already taken, or finished.
+
+    A message whose workers kept dying (claim expired MAX_ATTEMPTS times) is failed instead,
+    so one poisonous row cannot loop forever.
+    """
+    now = now or timezone.now()
+    claimable = Q(status=Message.Status.QUEUED, due_at__lte=now) | Q(
+        status=Message.Status.SENDING, claimed_until__lt=now, attempts__lt=MAX_ATTEMPTS
+    )
+    taken = Message.objects.filter(claimable, pk=message_id).update(
+        status=Message.Status.SENDING,
+        claimed_until=now + CLAIM_LEASE,
+        attempts=F("attempts") + 1,
+        updated_at=now,
+    )
+    if not taken:
+        Message.objects.filter(
+            pk=message_id,
+            status=Message.Status.SENDING,
+            claimed_until__lt=now,
+            attempts__gte=MAX_ATTEMPTS,
+        ).update(
+            status=Message.Status.FAILED,
+            status_reason="max_attempts",
+            claimed_until=None,
+            updated_at=now,
+        )
+        return None
+    return Message.objects.select_related("recipient", "booking").get(pk=message_id)
+
+
+def _finish(message: Message, **fields) -> bool:
+    """Write the outcome, but only while we still hold the claim (attempt number matches)."""
+    fields.setdefault("claimed_until", None)
+    fields["updated_at"] = timezone.now()
+    return bool(
+        Message.objects.filter(
+            pk=message.pk, status=Message.Status.SENDING, attempts=message.attempts
+        ).update(**fields)
+    )
+
+
+def _status_callback_url() -> str:
+    return settings.SITE_URL + reverse("notifications_webhooks:twilio-status")
+
+
+def _unsubscribe_headers(message: Message) -> dict[str, str]:
+    """RFC 8058 one-click unsubscribe for marketing e-mail (the URL is privacy's signed one)."""
+    from privacy.services import unsubscribe_url_for
+
+    url = unsubscribe_url_for(user=message.recipient, purpose="marketing_email")
+    return {
+        "List-Unsubscribe": f"<{url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def _outgoing_email(message: Message) -> OutgoingEmail:
+    user = message.recipient
+    headers = {"X-Bookingtjeneste-Message": str(message.pk)}
+    if message.purpose == Message.Purpose.MARKETING:
+        headers.update(_unsubscribe_headers(message))
+    return OutgoingEmail(
+        to=message.to_address or user.email,
+        to_name=(user.full_name if user and not message.to_address else ""),
+        subject=message.subject,
+        text=message.body_text,
+        html=message.body_html,
+        attachments=tuple(
+            EmailAttachment(
+                name=item["name"],
+                content_type=item.get("content_type", "application/octet-stream"),
+                content=(
+                    base64.b64decode(item["content_base64"])
+                    if "content_base64" in item
+                    else item["content"].encode()
+                ),
+            )
+            for item in message.attachments
+        ),
+        headers=headers,
+        tags=(message.template_key, f"outbox-{message.pk}"),
+    )
+
+
+def _provider_send(message: Message) -> str:
+    if message.channel == Message.Channel.SMS:
+        return sms_gateway().send(
+            to=message.to_address or str(message.recipient.phone),
+            body=message.body_text,
+            status_callback=_status_callback_url(),
+        )
+    return email_gateway().send(_outgoing_email(message))
+
+
+def message_deliver(*, message_id: int) -> str:
+    """Send one outbox message if it is due and unclaimed. Returns the resulting status.
+
+    Idempotent: safe to call twice, from a task, the relay or a redelivered broker message.
+    Must not run inside a transaction (the provider call would then happen before commit).
+    """
+    message = message_claim(message_id=message_id)
+    if message is None:
+        return "not_claimed"
+
+    try:
+        return _deliver_claimed(message)
+    except Exception as error:
+        # A bug or an unexpected SDK error: retried like a transient one (bounded), logged
+        # with the traceback but without content, and never left stuck in `sending`.
+        logger.exception("message %s: unexpected error while sending", message.pk)
+        _retry_or_fail(message, TransientProviderError("internal_error", type(error).__name__))
+        return Message.Status.QUEUED
+
+
+def _retry_or_fail(message: Message, error: TransientProviderError) -> str:
+    if message.attempts >= MAX_ATTEMPTS:
+        _finish(
+            message,
+            status=Message.Status.FAILED,
+            status_reason="max_attempts",
+            last_error=str(error)[:500],
+        )
+        logger.warning("message %s failed after %d attempts", message.pk, message.attempts)
+        return Message.Status.FAILED
+    _finish(
+        message,
+        status=Message.Status.QUEUED,
+        due_at=timezone.now() + backoff_delay(message.attempts),
+        last_error=str(error)[:500],
+        dispatched_at=None,
+    )
+    logger.info("message %s: transient error %s, retry scheduled", message.pk, error.code)
+    return Message.Status.QUEUED
+
+
+def _deliver_claimed(message: Message) -> str:
+    decision = send_decision(message)
+    if not decision.allowed:
+        _finish(message, status=Message.Status.SUPPRESSED, status_reason=decision.reason)
+        logger.info("message %s suppressed: %s", message.pk, decision.reason)
+        return Message.Status.SUPPRESSED
+
+    try:
+        provider_id = _provider_send(message)
+    except PermanentProviderError as error:
+        _finish(
+            message,
+            status=Message.Status.FAILED,
+            status_reason=error.code[:100],
+            last_error=str(error)[:500],
+        )
+        logger.warning("message %s failed permanently: %s", message.pk, error.code)
+        _after_permanent_failure(message, error)
+        return Message.Status.FAILED
+    except TransientProviderError as error:
+        return _retry_or_fail(message, error)
+
+    now = timezone.now()
+    _finish(
+        message,
+        status=Message.Status.SENT,
+        status_reason="",
+        provider_message_id=provider_id[:255],
+        marketing_basis=decision.marketing_basis,
+        sent_at=now,
+        last_error="",
+    )
+    # A fast provider may have called our webhook before we knew its id: apply that now.
+    from .events import events_apply_pending
+
+    events_apply_pending(provider_message_id=provider_id)
+    return Message.Status.SENT
+
+
+def _after_permanent_failure(message: Message, error: PermanentProviderError) -> None:
+    """Twilio 21610: the number replied STOP to us, so the ledger must say so too."""
+    if message.channel == Message.Channel.SMS and error.code == "21610" and message.recipient:
+        from .events import sms_opt_out_apply
+
+        sms_opt_out_apply(users=[message.recipient])
+
+
+def outbox_relay(*, now: datetime | None = None, limit: int = RELAY_BATCH_SIZE) -> list[int]:
+    """Find due, lost or stuck messages and return their ids for dispatch.
+
+    Rows are locked with SKIP LOCKED so two relays running at once split the work instead of
+    both dispatching it; each gets `dispatched_at` so the next run does not dispatch it again
+    before REDISPATCH_AFTER. The send itself still claims with a compare-and-set.
+    """
+    now = now or timezone.now()
+    due = Q(status=Message.Status.QUEUED, due_at__lte=now) & (
+        Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - REDISPATCH_AFTER)
+    )
+    stuck = Q(status=Message.Status.SENDING, claimed_until__lt=now)
+    with transaction.atomic():
+        ids = list(
+            Message.objects.filter(due | stuck)
+            .order_by("due_at", "pk")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            Message.objects.filter(pk__in=ids).update(dispatched_at=now)
+    return ids
+
+
+def sender_address() -> str:
+    """DEFAULT_FROM_EMAIL, normalised (display name + address)."""
+    from email.utils import parseaddr
+
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((name, address)) if name else address

@@ -1,0 +1,215 @@
+"""Writing to the outbox: enqueue, retry, redact. Sending lives in services/delivery.py."""
+
+import hashlib
+import logging
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..models import Message
+from ..rendering import language_resolve, message_render
+
+logger = logging.getLogger(__name__)
+
+CHANNELS = {choice.value for choice in Message.Channel}
+PURPOSES = {choice.value for choice in Message.Purpose}
+
+
+def message_dispatch(message_id: int) -> None:
+    """Publish a send task; if the broker is down, the relay sends the row later.
+
+    Runs after commit, in the caller's request: it must never raise (the event already
+    committed) and must not hang on a dead broker, hence the short publish retry policy.
+    """
+    from ..tasks import send_message
+
+    try:
+        send_message.apply_async(
+            (message_id,),
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
+        )
+    except Exception:  # broker unreachable: the row is safe in the database
+        logger.warning("broker unavailable; message %s left to the relay", message_id)
+
+
+def _dispatch_on_commit(message: Message) -> None:
+    """Hand a due message to a worker once the transaction commits (the relay is the backstop)."""
+    message_id = message.pk
+    transaction.on_commit(lambda: message_dispatch(message_id))
+
+
+def _message_create(*, dispatch: bool = True, **fields) -> Message | None:
+    """Insert one outbox row; None if its idempotency key exists. Works inside any transaction."""
+    if Message.objects.filter(idempotency_key=fields["idempotency_key"]).exists():
+        return None
+    try:
+        # A savepoint, so a concurrent duplicate does not break the caller's transaction.
+        with transaction.atomic():
+            message = Message.objects.create(**fields)
+    except IntegrityError:
+        if Message.objects.filter(idempotency_key=fields["idempotency_key"]).exists():
+            return None
+        raise
+    if dispatch and message.due_at <= timezone.now():
+        Message.objects.filter(pk=message.pk).update(dispatched_at=timezone.now())
+        _dispatch_on_commit(message)
+    return message
+
+
+def message_enqueue(
+    *,
+    template_key: str,
+    channel: str,
+    idempotency_key: str,
+    recipient=None,
+    to_address: str = "",
+    language: str | None = None,
+    context: dict | None = None,
+    due_at: datetime | None = None,
+    purpose: str = "transactional",
+    booking=None,
+    attachments: list[dict] | None = None,
+) -> Message | None:
+    """Render a message now and write it to the outbox; it is sent after commit (or at due_at).
+
+    Call inside the transaction of the event that causes the message, so both commit or roll
+    back together. `recipient` is a User (preferred: the address is read when sending, and
+    consent is checked then); `to_address` only for people without an account. Returns None
+    when `idempotency_key` already exists: the same message is never created twice.
+    `attachments`: [{"name", "content_type", "content" (text)}], e-mail only.
+    Raises ValueError for bad arguments and TemplateDoesNotExist for a missing template.
+    """
+    if channel not in CHANNELS:
+        raise ValueError(f"Unknown channel {channel!r}.")
+    if purpose not in PURPOSES:
+        raise ValueError(f"Unknown purpose {purpose!r}.")
+    if not idempotency_key or len(idempotency_key) > 200:
+        raise ValueError("An idempotency key of 1-200 characters is required.")
+    if recipient is None and not to_address:
+        raise ValueError("A message needs a recipient or a to_address.")
+    if recipient is not None and to_address:
+        raise ValueError("Give a recipient or a to_address, not both.")
+    if purpose == Message.Purpose.MARKETING and recipient is None:
+        # Marketing needs a consent or customer relationship we can check: only for users.
+        raise ValueError("Marketing messages need a recipient user.")
+    if attachments and channel != Message.Channel.EMAIL:
+        raise ValueError("Only e-mails carry attachments.")
+    if Message.objects.filter(idempotency_key=idempotency_key).exists():
+        return None
+
+    resolved_language = language_resolve(language=language, recipient=recipient, booking=booking)
+    rendered = message_render(
+        template_key=template_key,
+        channel=channel,
+        language=resolved_language,
+        context={"recipient": recipient, "booking": booking, **(context or {})},
+    )
+    return _message_create(
+        channel=channel,
+        template_key=template_key,
+        language=resolved_language,
+        purpose=purpose,
+        recipient=recipient,
+        to_address=to_address.strip(),
+        booking=booking,
+        subject=rendered.subject,
+        body_text=rendered.body_text,
+        body_html=rendered.body_html,
+        attachments=list(attachments or []),
+        due_at=due_at or timezone.now(),
+        idempotency_key=idempotency_key,
+    )
+
+
+def message_enqueue_prerendered(
+    *,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    to_address: str,
+    recipient=None,
+    idempotency_key: str = "",
+    template_key: str = "django_email",
+    attachments: list[dict] | None = None,
+) -> Message | None:
+    """Queue an e-mail rendered elsewhere (Django's and allauth's own mails, see backends.py).
+
+    The address is kept as given (a verification mail goes to the address being verified,
+    which may not be the account's current one); `recipient` links it to the account.
+    """
+    if not to_address:
+        raise ValueError("A to_address is required.")
+    key = idempotency_key or "email:" + hashlib.sha256(
+        f"{to_address}|{subject}|{body_text}|{timezone.now().isoformat()}".encode()
+    ).hexdigest()
+    return _message_create(
+        channel=Message.Channel.EMAIL,
+        template_key=template_key,
+        language=getattr(recipient, "preferred_language", "") or "nb",
+        purpose=Message.Purpose.TRANSACTIONAL,
+        recipient=recipient,
+        to_address=to_address.strip(),
+        subject=" ".join(subject.split())[:255],
+        body_text=body_text,
+        body_html=body_html,
+        attachments=list(attachments or []),
+        due_at=timezone.now(),
+        idempotency_key=key[:200],
+    )
+
+
+def messages_cancel_for_booking(*, booking, template_keys: tuple[str, ...], reason: str) -> int:
+    """Suppress queued messages of a booking (stale reminders after a move or cancellation).
+
+    Call inside the transaction that changes the booking. Rows a worker holds right now are
+    left alone; the send-time check (delivery.py) stops them if they no longer apply.
+    """
+    return Message.objects.filter(
+        booking=booking, template_key__in=template_keys, status=Message.Status.QUEUED
+    ).update(
+        status=Message.Status.SUPPRESSED,
+        status_reason=reason[:100],
+        claimed_until=None,
+        updated_at=timezone.now(),
+    )
+
+
+def message_retry(*, message: Message) -> bool:
+    """Queue a failed message again (admin action). Returns False if it was not failed."""
+    updated = Message.objects.filter(pk=message.pk, status=Message.Status.FAILED).update(
+        status=Message.Status.QUEUED,
+        status_reason="",
+        attempts=0,
+        due_at=timezone.now(),
+        claimed_until=None,
+        dispatched_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    if updated:
+        _dispatch_on_commit(message)
+    return bool(updated)
+
+
+def message_bodies_redact(*, older_than: timedelta | datetime = timedelta(days=90)) -> int:
+    """Blank the rendered content and bare addresses of finished messages older than a cut-off.
+
+    The row stays (status, template, provider id, times) as the record that something was sent.
+    `older_than` is an age (timedelta) or a cut-off time. Returns how many rows were redacted.
+    """
+    cutoff = timezone.now() - older_than if isinstance(older_than, timedelta) else older_than
+    return Message.objects.filter(
+        created_at__lt=cutoff,
+        redacted_at__isnull=True,
+        status__in=[*Message.FINAL_STATUSES, Message.Status.SENT],
+    ).update(
+        subject="",
+        body_text="",
+        body_html="",
+        attachments=[],
+        to_address="",
+        last_error="",
+        redacted_at=timezone.now(),
+        updated_at=timezone.now(),
+    )

@@ -1,0 +1,36 @@
+"""Celery tasks: ids only, idempotent; the database row decides what happens."""
+
+from celery import shared_task
+
+from .services import message_deliver, message_dispatch, outbox_relay
+from .services.delivery import RELAY_BATCH_SIZE
+
+
+@shared_task(name="notifications.tasks.send_message", ignore_result=True)
+def send_message(message_id: int) -> str:
+    """Send one outbox message (no-op when it is not due, taken or finished).
+
+    No Celery-level retry: a transient provider error puts the row back to `queued` with a
+    backed-off `due_at`, and the relay picks it up, so nothing relies on the broker keeping
+    an ETA task.
+    """
+    return message_deliver(message_id=message_id)
+
+
+# One run dispatches at most this many rows (in batches), so a backlog of reminders due at the
+# same minute goes out in one tick instead of RELAY_BATCH_SIZE per minute.
+RELAY_MAX_PER_RUN = 50_000
+
+
+@shared_task(name="notifications.tasks.relay_outbox", ignore_result=True)
+def relay_outbox() -> int:
+    """Every minute (CELERY_BEAT_SCHEDULE): dispatch due, lost and stuck outbox messages."""
+    total = 0
+    while total < RELAY_MAX_PER_RUN:
+        ids = outbox_relay()
+        for message_id in ids:
+            message_dispatch(message_id)
+        total += len(ids)
+        if len(ids) < RELAY_BATCH_SIZE:
+            break
+    return total

@@ -1,0 +1,189 @@
+import logging
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from accounts.tests.factories import UserFactory
+from notifications.services.phone import (
+    PhoneVerificationError,
+    RateLimited,
+    phone_verification_check,
+    phone_verification_start,
+)
+
+pytestmark = pytest.mark.django_db
+
+START_URL = "/api/v1/phone/verification/"
+CHECK_URL = "/api/v1/phone/verification/check/"
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory(phone=None)
+
+
+@pytest.fixture
+def api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_twilio_verify_send_and_check(user, fake_twilio):
+    phone = phone_verification_start(user=user, phone="912 34 567", ip_address="10.0.0.1")
+    assert phone == "+4791234567"
+    [sent] = [r for r in fake_twilio.requests if r.path.endswith("/Verifications")]
+    assert sent.path == f"/v2/Services/{'VA' + '3' * 32}/Verifications"
+    assert sent.data == {"To": "+4791234567", "Channel": "sms", "Locale": "nb"}
+
+    with pytest.raises(PhoneVerificationError) as wrong:
+        phone_verification_check(user=user, phone=phone, code="000000")
+    assert wrong.value.code == "code_incorrect"
+    result = phone_verification_check(user=user, phone=phone, code="123456")
+    user.refresh_from_db()
+    assert str(user.phone) == "+4791234567"
+    assert user.phone_verified_at == result.verified_at
+    # The code is used up.
+    with pytest.raises(PhoneVerificationError) as used:
+        phone_verification_check(user=user, phone=phone, code="123456")
+    assert used.value.code == "code_expired"
+
+
+def test_five_checks_per_code(user, fake_twilio):
+    phone_verification_start(user=user, phone="+4791234567")
+    codes = []
+    for _attempt in range(6):
+        with pytest.raises(PhoneVerificationError) as error:
+            phone_verification_check(user=user, phone="+4791234567", code="999999")
+        codes.append(error.value.code)
+    assert codes == ["code_incorrect"] * 4 + ["too_many_attempts"] * 2
+    checks = [r for r in fake_twilio.requests if r.path.endswith("/VerificationCheck")]
+    assert len(checks) == 5
+
+
+def test_expired_code(user, fake_twilio, monkeypatch):
+    import notifications.services.phone as phone_module
+
+    phone_verification_start(user=user, phone="+4791234567")
+    now = phone_module.time.time()
+    monkeypatch.setattr(phone_module.time, "time", lambda: now + 10 * 60 + 1)
+    with pytest.raises(PhoneVerificationError) as error:
+        phone_verification_check(user=user, phone="+4791234567", code="123456")
+    assert error.value.code == "code_expired"
+
+
+def test_provider_says_expired(user, fake_twilio):
+    phone_verification_start(user=user, phone="+4791234567")
+    fake_twilio.verification_codes.clear()  # Twilio dropped it (expired on its side)
+    with pytest.raises(PhoneVerificationError) as error:
+        phone_verification_check(user=user, phone="+4791234567", code="123456")
+    assert error.value.code == "code_expired"
+
+
+def test_send_limits_per_number_and_per_ip(user, fake_twilio):
+    for _send in range(3):
+        phone_verification_start(user=user, phone="+4791234567", ip_address="10.0.0.1")
+    with pytest.raises(RateLimited):
+        phone_verification_start(user=user, phone="+4791234567", ip_address="10.0.0.2")
+    # Another number from the same IP: the IP has used its 3 per hour.
+    with pytest.raises(RateLimited):
+        phone_verification_start(user=user, phone="+4791234568", ip_address="10.0.0.1")
+    # A fresh IP and a fresh number are fine.
+    phone_verification_start(user=user, phone="+4791234568", ip_address="10.0.0.3")
+    sends = [r for r in fake_twilio.requests if r.path.endswith("/Verifications")]
+    assert len(sends) == 4
+
+
+def test_invalid_numbers(user, fake_twilio):
+    for bad in ("", "abc", "123", "+47 22 00 00 00"):  # the last is a landline
+        with pytest.raises(PhoneVerificationError):
+            phone_verification_start(user=user, phone=bad)
+    fake_twilio.fail_next(400, {"code": 60200, "message": "Invalid parameter", "status": 400})
+    with pytest.raises(PhoneVerificationError) as error:
+        phone_verification_start(user=user, phone="+4791234567")
+    assert error.value.code == "invalid_number"
+    assert fake_twilio.requests[-1].path.endswith("/Verifications")
+
+
+def test_verifying_a_number_takes_it_from_its_previous_holder(user, fake_twilio):
+    previous = UserFactory(phone="+4791234567")
+    previous.phone_verified_at = previous.date_joined
+    previous.save()
+    phone_verification_start(user=user, phone="+4791234567")
+    phone_verification_check(user=user, phone="+4791234567", code="123456")
+    previous.refresh_from_db()
+    assert previous.phone_verified_at is None
+
+
+def test_console_mode_logs_the_code_only_with_debug(user, settings, caplog):
+    settings.TWILIO_ACCOUNT_SID = ""
+    settings.DEBUG = False
+    with caplog.at_level(logging.INFO, logger="notifications.console"):
+        phone_verification_start(user=user, phone="+4791234567")
+    assert not any(c.isdigit() and len(c) == 6 for c in caplog.text.split())
+    settings.DEBUG = True
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="notifications.console"):
+        phone_verification_start(user=user, phone="+4791234567")
+    [line] = [
+        r.getMessage() for r in caplog.records
+        if r.getMessage().startswith("console phone verification code")
+    ]
+    code = line.rsplit(" ", 1)[1]
+    with pytest.raises(PhoneVerificationError):
+        phone_verification_check(user=user, phone="+4791234567", code="000000")
+    phone_verification_check(user=user, phone="+4791234567", code=code)
+    user.refresh_from_db()
+    assert user.has_verified_phone
+
+
+def test_api_flow_and_distinct_errors(api, user, fake_twilio):
+    assert api.post(START_URL, {"phone": "nope"}, format="json").json()["code"] == "invalid_number"
+    response = api.post(START_URL, {"phone": "91234567"}, format="json")
+    assert response.status_code == 202 and response.json()["phone"] == "+4791234567"
+    wrong = api.post(CHECK_URL, {"phone": "91234567", "code": "111111"}, format="json")
+    assert (wrong.status_code, wrong.json()["code"]) == (400, "code_incorrect")
+    other = api.post(CHECK_URL, {"phone": "+4799999999", "code": "123456"}, format="json")
+    assert (other.status_code, other.json()["code"]) == (400, "code_expired")
+    ok = api.post(CHECK_URL, {"phone": "91234567", "code": "123456"}, format="json")
+    assert ok.status_code == 200 and ok.json()["phone"] == "+4791234567"
+    missing = api.post(CHECK_URL, {}, format="json")
+    assert missing.status_code == 400 and "code" in missing.json()
+
+
+def test_api_rate_limit_and_provider_outage(api, fake_twilio):
+    fake_twilio.fail_next(503, {"code": 20503, "message": "down", "status": 503})
+    down = api.post(START_URL, {"phone": "91234567"}, format="json")
+    assert (down.status_code, down.json()["code"]) == (503, "provider_unavailable")
+    for _send in range(2):
+        assert api.post(START_URL, {"phone": "91234567"}, format="json").status_code == 202
+    limited = api.post(START_URL, {"phone": "91234567"}, format="json")
+    assert (limited.status_code, limited.json()["code"]) == (429, "too_many_requests")
+
+
+def test_api_needs_login(fake_twilio):
+    response = APIClient().post(START_URL, {"phone": "91234567"}, format="json")
+    assert response.status_code in (401, 403)
+    assert fake_twilio.requests == []
+
+
+def test_page_flow(client, user, fake_twilio):
+    client.force_login(user)
+    url = reverse("notifications:phone-verify")
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'name="phone-phone"' in page.content.decode()
+    sent = client.post(url, {"action": "send", "phone-phone": "91234567"}, follow=True)
+    assert 'name="code-code"' in sent.content.decode()
+    wrong = client.post(url, {"action": "check", "code-code": "000000"})
+    assert "Koden er feil" in wrong.content.decode()
+    done = client.post(url, {"action": "check", "code-code": "123456"})
+    assert done.status_code == 302 and done["Location"] == reverse("accounts:profile")
+    user.refresh_from_db()
+    assert user.has_verified_phone
+
+
+def test_page_requires_login(client):
+    response = client.get(reverse("notifications:phone-verify"))
+    assert response.status_code == 302
