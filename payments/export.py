@@ -1,0 +1,57 @@
+"""Finance export: receipts of a period as CSV for the bookkeeper (Excel-friendly, Norwegian)."""
+
+import csv
+import io
+from collections.abc import Iterable
+
+from django.utils import timezone
+
+from .models import Receipt, format_nok
+
+HEADER = [
+    "supplier_organisation_number",
+    "supplier",
+    "receipt_number",
+    "kind",
+    "issued_at",
+    "booking_reference",
+    "provider",
+    "provider_reference",
+    "corrects_receipt",
+    "vat_rate",
+    "amount_incl_vat",
+    "vat",
+    "amount_excl_vat",
+]
+
+
+def receipts_csv(receipts: Iterable[Receipt]) -> str:
+    """One row per receipt line (each VAT rate separately), amounts in NOK with decimal comma.
+
+    Semicolon-separated with a byte-order mark: what Norwegian Excel opens correctly.
+    """
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for receipt in receipts:
+        issued = timezone.localtime(receipt.issued_at).strftime("%Y-%m-%d %H:%M:%S")
+        for line in receipt.lines:
+            writer.writerow(
+                [
+                    receipt.seller_organisation_number,
+                    receipt.seller_name,
+                    receipt.number,
+                    receipt.kind,
+                    issued,
+                    receipt.booking_reference,
+                    receipt.provider,
+                    receipt.payment.provider_reference,
+                    receipt.corrects.number if receipt.corrects_id else "",
+                    str(line["vat_rate"]).replace(".", ","),
+                    format_nok(line["amount_ore"]).replace("\u00a0", ""),
+                    format_nok(line["vat_ore"]).replace("\u00a0", ""),
+                    format_nok(line["amount_ore"] - line["vat_ore"]).replace("\u00a0", ""),
+                ]
+            )
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""Payment providers: one small class per provider behind `base.PaymentProvider`."""

@@ -1,0 +1,85 @@
+"""Receipts and credit notes with gapless numbers per supplier."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..models import Order, Payment, Receipt, ReceiptCounter, Refund
+from ..selectors import payment_settings_for, retention_date_for
+from .orders import allocate, order_lines_as_dicts
+
+
+def _next_receipt_number(supplier) -> int:
+    """Lock the supplier's counter row and take the next number (caller holds the transaction).
+
+    A rolled-back transaction releases its number with the lock, so numbers have no gaps.
+    """
+    counter = ReceiptCounter.objects.select_for_update().filter(supplier=supplier).first()
+    if counter is None:
+        try:
+            with transaction.atomic():
+                ReceiptCounter.objects.create(supplier=supplier)
+        except IntegrityError:
+            pass  # another transaction created it first; lock theirs below
+        counter = ReceiptCounter.objects.select_for_update().get(supplier=supplier)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+def receipt_issue(*, payment: Payment, refund: Refund | None = None) -> Receipt:
+    """Issue the sales receipt for a paid payment, or the credit note for a settled refund.
+
+    Precondition: inside `transaction.atomic`, with the payment row locked. Idempotent: a
+    payment has one sales receipt and a refund one credit note.
+    """
+    order: Order = payment.order
+    if refund is None:
+        existing = payment.receipts.filter(kind=Receipt.Kind.SALE).first()
+        kind, amount, corrects = Receipt.Kind.SALE, payment.captured_ore, None
+    else:
+        existing = Receipt.objects.filter(refund=refund).first()
+        kind, amount = Receipt.Kind.CREDIT, -refund.amount_ore
+        corrects = payment.receipts.filter(kind=Receipt.Kind.SALE).first()
+    if existing is not None:
+        return existing
+    supplier = order.supplier
+    supplier_settings = payment_settings_for(supplier=supplier)
+    lines = allocate(amount, order_lines_as_dicts(order))
+    if kind == Receipt.Kind.SALE and amount < order.total_ore:
+        # Receipts are legal documents in both languages the site speaks.
+        if amount == order.due_online_ore:
+            suffix = "forskudd / deposit"
+        else:
+            suffix = "avbestillingsgebyr / cancellation fee"
+        for line in lines:
+            line["description"] = f"{line['description']} ({suffix})"
+    booking = order.booking
+    now = timezone.now()
+    address = ", ".join(
+        part
+        for part in (supplier.address_line, f"{supplier.postal_code} {supplier.city}".strip())
+        if part
+    )
+    return Receipt.objects.create(
+        supplier=supplier,
+        number=_next_receipt_number(supplier),
+        kind=kind,
+        order=order,
+        payment=payment,
+        refund=refund,
+        corrects=corrects,
+        issued_at=now,
+        seller_name=supplier.name,
+        seller_organisation_number=supplier.organisation_number,
+        seller_address=address[:320],
+        vat_registered=supplier_settings.vat_registered,
+        provider=payment.provider,
+        booking_reference=order.booking_reference,
+        service_date=timezone.localdate(booking.start) if booking else None,
+        lines=lines,
+        total_ore=amount,
+        vat_ore=sum(line["vat_ore"] for line in lines),
+        due_at_venue_ore=order.due_at_venue_ore if kind == Receipt.Kind.SALE else 0,
+        footer=supplier_settings.receipt_footer,
+        retain_until=retention_date_for(now),
+    )

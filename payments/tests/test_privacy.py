@@ -1,0 +1,81 @@
+"""Deletion of a customer: payment records anonymised and restricted, the books intact."""
+
+import pytest
+
+from payments.models import Order, Payment, Receipt, Refund, WebhookEvent
+from payments.selectors import retention_date_for
+from payments.services import (
+    payment_data_anonymise_for_user,
+    payment_refresh,
+    payment_start,
+    refund_create,
+)
+
+from .fixtures import stripe_event, stripe_headers
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
+
+
+def test_anonymise_keeps_the_books_and_strips_the_person(
+    client, booking, stripe_fake, django_capture_on_commit_callbacks
+):
+    customer = booking.customer
+    payment = payment_start(booking=booking, provider_identifier="stripe", user=customer)
+    session = stripe_fake.complete(payment.provider_reference)
+    body = stripe_event("evt_p", "checkout.session.completed", session)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/webhooks/stripe/", body, content_type="application/json", **stripe_headers(body)
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        refund_create(
+            payment=payment, amount_ore=5_000, reason=Refund.Reason.MANUAL, note="Ring Kari"
+        )
+    receipts_before = list(Receipt.objects.values("number", "total_ore", "vat_ore", "lines"))
+
+    assert payment_data_anonymise_for_user(user=customer) == 1
+    assert payment_data_anonymise_for_user(user=customer) == 0  # idempotent: nothing left
+
+    order = Order.objects.get(booking_reference=booking.reference)
+    assert (order.customer, order.customer_name, order.customer_email) == (None, "", "")
+    assert order.restricted
+    assert order.total_ore == 50_000 and order.retain_until == retention_date_for()
+    payment.refresh_from_db()
+    assert payment.restricted and payment.provider_reference and payment.amount_ore == 50_000
+    assert set(payment.provider_data) <= {"status"}
+    assert Refund.objects.get().note == "" and Refund.objects.get().restricted
+    assert all(Receipt.objects.values_list("restricted", flat=True))
+    assert (
+        list(Receipt.objects.values("number", "total_ore", "vat_ore", "lines")) == receipts_before
+    )
+    assert WebhookEvent.objects.get().restricted
+
+
+def test_console_payment_data_is_erased(booking, settings):
+    settings.DEBUG = True
+    settings.STRIPE_SECRET_KEY = ""
+    payment = payment_start(booking=booking, provider_identifier="stripe", user=booking.customer)
+    assert "console_status" in Payment.objects.get(pk=payment.pk).provider_data
+    payment_refresh(payment=payment)
+
+    payment_data_anonymise_for_user(user=booking.customer)
+
+    assert set(Payment.objects.get(pk=payment.pk).provider_data) <= {"status"}
+
+
+def test_records_past_their_legal_hold_are_anonymised(booking, stripe_fake):
+    from datetime import timedelta
+
+    from payments.services import payment_records_anonymise_expired
+
+    payment = payment_start(booking=booking, provider_identifier="stripe", user=booking.customer)
+    stripe_fake.complete(payment.provider_reference)
+    payment_refresh(payment=payment)
+    order = Order.objects.get(pk=payment.order_id)
+
+    assert payment_records_anonymise_expired(as_of=order.retain_until) == 0
+    assert payment_records_anonymise_expired(as_of=order.retain_until + timedelta(days=1)) == 1
+    order.refresh_from_db()
+    assert (order.customer, order.customer_email) == (None, "")
+    assert order.total_ore == 50_000 and Receipt.objects.filter(order=order).exists()
+    assert payment_records_anonymise_expired(as_of=order.retain_until + timedelta(days=1)) == 0
