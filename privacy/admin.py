@@ -1,0 +1,196 @@
+"""Admin: policy versions (publish), purpose texts, the read-only consent ledger with consent
+proof export, the processor register, contact-message copies and the Brevo sync log."""
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from .consent_proof import consent_proof, consent_proof_csv, subject_resolve
+from .models import (
+    ConsentEvent,
+    ConsentSubjectLink,
+    ContactMessage,
+    MarketingListSync,
+    PolicyVersion,
+    Processor,
+    PurposeText,
+)
+from .services import policy_version_publish
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(admin.ModelAdmin):
+    list_display = (
+        "version",
+        "effective_date",
+        "is_material_change",
+        "published_at",
+        "notification_completed_at",
+    )
+    readonly_fields = (
+        "published_at",
+        "notification_started_at",
+        "notification_completed_at",
+        "notified_through_user_pk",
+    )
+    actions = ["publish"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.published_at is not None:
+            # A published text is evidence of what people were told: it never changes.
+            fields += [
+                "version",
+                "effective_date",
+                "title_nb",
+                "title_en",
+                "body_nb",
+                "body_en",
+                "is_material_change",
+            ]
+        return fields
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return obj is None or obj.published_at is None
+
+    @admin.action(description=_("Publish (material change: e-mail every active user)"))
+    def publish(self, request, queryset):
+        for version in queryset:
+            policy_version_publish(version=version)
+        messages.success(request, _("Published."))
+
+
+@admin.register(PurposeText)
+class PurposeTextAdmin(admin.ModelAdmin):
+    list_display = ("purpose", "version", "legal_basis", "policy_version", "created_at")
+    list_filter = ("purpose",)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Ledger rows point at a text: a new wording is a new version, never an edit.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ProofForm(forms.Form):
+    subject = forms.CharField(
+        label=_("Subject"),
+        help_text=_("E-mail address, user public id or anonymous consent id."),
+    )
+    format = forms.ChoiceField(
+        choices=[("json", "JSON"), ("csv", "CSV")], initial="json", required=False
+    )
+
+
+@admin.register(ConsentEvent)
+class ConsentEventAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "subject_type",
+        "subject_id",
+        "purpose",
+        "granted",
+        "source",
+        "policy_version",
+    )
+    list_filter = ("purpose", "granted", "source", "subject_type")
+    search_fields = ("=subject_id",)
+    date_hierarchy = "created_at"
+    list_select_related = ("policy_version",)
+    change_list_template = "admin/privacy/consentevent/change_list.html"
+
+    def get_urls(self):
+        proof = path(
+            "proof/", self.admin_site.admin_view(self.proof_view), name="privacy_consent_proof"
+        )
+        return [proof, *super().get_urls()]
+
+    def proof_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm("privacy.view_consentevent"):
+            raise PermissionDenied
+        form = ProofForm(request.GET or None)
+        if form.is_valid():
+            subject = subject_resolve(query=form.cleaned_data["subject"])
+            if subject is None:
+                form.add_error("subject", _("No such user, and not a consent id."))
+            else:
+                proof = consent_proof(subject=subject)
+                name = f"consent-proof-{proof['subject']['public_id']}"
+                if form.cleaned_data["format"] == "csv":
+                    response = HttpResponse(
+                        consent_proof_csv(proof=proof), content_type="text/csv; charset=utf-8"
+                    )
+                    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+                else:
+                    response = HttpResponse(
+                        json.dumps(proof, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+                        content_type="application/json; charset=utf-8",
+                    )
+                    response["Content-Disposition"] = f'attachment; filename="{name}.json"'
+                return response
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Consent proof export"),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/privacy/consent_proof.html", context)
+
+
+@admin.register(ConsentSubjectLink)
+class ConsentSubjectLinkAdmin(ReadOnlyAdmin):
+    list_display = ("consent_id", "user_public_id", "linked_at")
+    search_fields = ("=consent_id", "=user_public_id")
+
+
+@admin.register(Processor)
+class ProcessorAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "service",
+        "location",
+        "transfers_outside_eea",
+        "transfer_mechanism",
+        "dpa_signed_on",
+        "is_active",
+    )
+    list_filter = ("transfers_outside_eea", "transfer_mechanism", "is_active")
+    list_editable = ("dpa_signed_on", "is_active")
+    search_fields = ("name", "service")
+
+
+@admin.register(ContactMessage)
+class ContactMessageAdmin(admin.ModelAdmin):
+    list_display = ("subject", "name", "created_at")
+    readonly_fields = ("name", "email", "subject", "message", "created_at")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(MarketingListSync)
+class MarketingListSyncAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "action", "status", "error_code", "consent_event_id")
+    list_filter = ("action", "status")

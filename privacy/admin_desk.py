@@ -1,0 +1,457 @@
+"""Admin for the DPO's desk: request queue, retention rules and sweeps, audit trail, breach
+register, processor erasures, and the record of processing activities (Art. 30).
+
+Actions stay thin: each calls one service in privacy.request_desk / privacy.retention.
+"""
+
+import csv
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .audit import audit_log
+from .models import AuditEntry, Breach, PrivacyRequest, ProcessorErasure, RetentionRule, SweepRun
+from .registry import registry
+from .request_desk import (
+    RequestError,
+    request_approve,
+    request_extend,
+    request_reject,
+    subject_mark_minor,
+)
+from .request_selectors import request_urgency
+from .retention import retention_preview
+
+
+def _subject_of(obj):
+    """The person an admin page is about: the user, or the customer/recipient it belongs to."""
+    from django.contrib.auth import get_user_model
+
+    if isinstance(obj, get_user_model()):
+        return obj.public_id
+    for attribute in ("subject_public_id", "customer", "recipient", "user", "subject"):
+        value = getattr(obj, attribute, None)
+        if value is not None:
+            return getattr(value, "public_id", value)
+    return None
+
+
+def audit_admin_views(site: admin.AdminSite | None = None) -> list[str]:
+    """Audit every admin change page of a model in the personal-data map, whichever app
+    registered it (accounts, bookings, payments, notifications...). Called from
+    PrivacyConfig.ready(), after every app's admin module has been imported."""
+    site = site or admin.site
+    personal_models = {name.rsplit(".", 1)[0] for name in registry.covered_fields()}
+    audited = []
+    for model, model_admin in site._registry.items():
+        if model._meta.label not in personal_models or getattr(
+            model_admin, "_privacy_audited", False
+        ):
+            continue
+        original = model_admin.change_view
+
+        def change_view(
+            request,
+            object_id,
+            form_url="",
+            extra_context=None,
+            *,
+            _original=original,
+            _admin=model_admin,
+        ):
+            obj = _admin.get_object(request, object_id)
+            if obj is not None and request.method == "GET":
+                audit_log(
+                    action="admin.viewed", actor=request.user, subject=_subject_of(obj), obj=obj
+                )
+            return _original(request, object_id, form_url, extra_context)
+
+        model_admin.change_view = change_view
+        model_admin._privacy_audited = True
+        audited.append(model._meta.label)
+    return audited
+
+
+class MinorForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address of the account"))
+    confirm = forms.BooleanField(
+        label=_(
+            "I have established that the person is under 18. The account is deactivated "
+            "at once and all its data erased."
+        )
+    )
+
+
+class DecisionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (the subject is told)"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+@admin.register(PrivacyRequest)
+class PrivacyRequestAdmin(admin.ModelAdmin):
+    list_display = ("pk", "type", "status", "channel", "received_at", "due_display", "completed_at")
+    list_filter = ("status", "type", "channel")
+    ordering = ("due_at", "pk")
+    readonly_fields = (
+        "public_id",
+        "type",
+        "status",
+        "channel",
+        "subject",
+        "subject_public_id",
+        "contact_email",
+        "details",
+        "verified_at",
+        "received_at",
+        "due_at",
+        "extended_at",
+        "extension_reason",
+        "decided_at",
+        "decided_by",
+        "decision_reason",
+        "completed_at",
+        "export_expires_at",
+        "outcome",
+    )
+    actions = ["approve_selected"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("due"), ordering="due_at")
+    def due_display(self, obj: PrivacyRequest):
+        urgency = request_urgency(obj)
+        if not obj.due_at:
+            return "-"
+        label = {"overdue": _("OVERDUE"), "due_soon": _("due soon")}.get(urgency, "")
+        return format_html(
+            '<span class="desk-{}">{}{}</span>',
+            urgency or "closed",
+            timezone.localtime(obj.due_at).strftime("%d.%m.%Y"),
+            f" — {label}" if label else "",
+        )
+
+    @admin.action(description=_("Approve the selected requests"))
+    def approve_selected(self, request, queryset):
+        done = 0
+        for privacy_request in queryset.order_by("pk"):
+            try:
+                request_approve(request=privacy_request, by=request.user)
+                done += 1
+            except RequestError as error:
+                self.message_user(request, f"#{privacy_request.pk}: {error.detail}", messages.ERROR)
+        if done:
+            self.message_user(request, _("%(n)d approved.") % {"n": done}, messages.SUCCESS)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/reject/",
+                self.admin_site.admin_view(self.reject_view),
+                name="privacy_privacyrequest_reject",
+            ),
+            path(
+                "<int:pk>/extend/",
+                self.admin_site.admin_view(self.extend_view),
+                name="privacy_privacyrequest_extend",
+            ),
+            path(
+                "mark-minor/",
+                self.admin_site.admin_view(self.mark_minor_view),
+                name="privacy_privacyrequest_mark_minor",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _decision(self, request: HttpRequest, pk: int, service, title) -> HttpResponse:
+        privacy_request = get_object_or_404(PrivacyRequest, pk=pk)
+        if not self.has_change_permission(request, privacy_request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        form = DecisionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                service(
+                    request=privacy_request, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except RequestError as error:
+                form.add_error(None, error.detail)
+            else:
+                self.message_user(request, _("Done."), messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse("admin:privacy_privacyrequest_change", args=[pk])
+                )
+        return TemplateResponse(
+            request,
+            "privacy/desk/admin_decision.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "form": form,
+                "privacy_request": privacy_request,
+                "opts": self.model._meta,
+            },
+        )
+
+    def mark_minor_view(self, request):
+        """Policy section 12: the DPO marks an account as belonging to someone under 18."""
+        from django.contrib.auth import get_user_model
+
+        if not self.has_change_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        form = MinorForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            user = get_user_model().objects.filter(email__iexact=form.cleaned_data["email"]).first()
+            if user is None:
+                form.add_error("email", _("No account has this e-mail address."))
+            elif user.is_staff:
+                form.add_error("email", _("Staff accounts are not handled here."))
+            else:
+                privacy_request = subject_mark_minor(user=user, by=request.user)
+                self.message_user(
+                    request, _("The account is deactivated and being erased."), messages.SUCCESS
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:privacy_privacyrequest_change", args=[privacy_request.pk])
+                )
+        return TemplateResponse(
+            request,
+            "privacy/desk/admin_decision.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Account of a minor"),
+                "form": form,
+                "opts": self.model._meta,
+            },
+        )
+
+    def reject_view(self, request, pk):
+        return self._decision(request, pk, request_reject, _("Reject the request"))
+
+    def extend_view(self, request, pk):
+        return self._decision(request, pk, request_extend, _("Extend by two months"))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "reject_url": reverse("admin:privacy_privacyrequest_reject", args=[object_id]),
+            "extend_url": reverse("admin:privacy_privacyrequest_extend", args=[object_id]),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    change_form_template = "privacy/desk/admin_request_change.html"
+    change_list_template = "privacy/desk/admin_request_changelist.html"
+
+    class Media:
+        css = {"all": ("privacy/desk-admin.css",)}
+
+
+def record_of_processing(request: HttpRequest) -> HttpResponse:
+    """Art. 30 record: one row per data category, as a page or CSV for Datatilsynet."""
+    if not request.user.has_perm("privacy.view_retentionrule"):
+        return HttpResponseRedirect(reverse("admin:index"))
+    records = [category.as_record() for category in registry.all()]
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="behandlingsprotokoll.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow(
+            [
+                "category",
+                "purpose",
+                "legal_basis",
+                "data_subjects",
+                "data",
+                "recipients",
+                "retention",
+                "controller",
+            ]
+        )
+        for record in records:
+            writer.writerow(
+                [
+                    record["name"],
+                    record["purpose"],
+                    record["legal_basis"],
+                    record["subjects"],
+                    ", ".join(record["data"]),
+                    ", ".join(record["recipients"]),
+                    record["retention"],
+                    "Preferium AS (Bookingtjeneste.no)",
+                ]
+            )
+        return response
+    return TemplateResponse(
+        request,
+        "privacy/desk/admin_ropa.html",
+        {
+            **admin.site.each_context(request),
+            "title": _("Record of processing activities"),
+            "records": records,
+        },
+    )
+
+
+@admin.register(RetentionRule)
+class RetentionRuleAdmin(admin.ModelAdmin):
+    list_display = ("key", "category", "description", "period_days", "enabled", "updated_at")
+    list_editable = ("period_days", "enabled")
+    readonly_fields = ("key", "category", "description")
+    change_list_template = "privacy/desk/admin_retention_changelist.html"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        # The Art. 30 record is not a model; it lives next to the retention rules.
+        return [
+            path(
+                "record-of-processing/",
+                self.admin_site.admin_view(record_of_processing),
+                name="privacy_record_of_processing",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        # "What the next sweep will do": the same rules in dry-run mode, as of now.
+        extra_context = {**(extra_context or {}), "preview": retention_preview()}
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_log(
+            action="retention.rule_changed",
+            actor=request.user,
+            obj=obj,
+            details={"period_days": obj.period_days, "enabled": obj.enabled},
+        )
+
+
+@admin.register(SweepRun)
+class SweepRunAdmin(admin.ModelAdmin):
+    list_display = ("started_at", "finished_at", "as_of", "dry_run", "counts")
+    readonly_fields = ("started_at", "finished_at", "as_of", "dry_run", "counts")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = (
+        "pk",
+        "created_at",
+        "action",
+        "actor_public_id",
+        "subject_public_id",
+        "object_type",
+        "object_id",
+    )
+    list_filter = ("action",)
+    search_fields = ("=subject_public_id", "=actor_public_id")
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Breach)
+class BreachAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "discovered_at",
+        "deadline_display",
+        "authority_notified_at",
+        "subjects_affected",
+    )
+    readonly_fields = ("deadline_display",)
+
+    class Media:
+        css = {"all": ("privacy/desk-admin.css",)}
+
+    @admin.display(description=_("72-hour notification deadline"))
+    def deadline_display(self, obj: Breach):
+        if obj is None or obj.discovered_at is None:
+            return "-"
+        deadline = timezone.localtime(obj.notification_deadline).strftime("%d.%m.%Y %H:%M")
+        if obj.authority_notified_at:
+            return format_html('<span class="desk-ok">{} ✓</span>', deadline)
+        css = "desk-overdue" if obj.is_overdue else "desk-due_soon"
+        return format_html('<span class="{}">{}</span>', css, deadline)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_log(
+            action="breach.recorded" if not change else "breach.updated",
+            actor=request.user,
+            obj=obj,
+        )
+
+
+@admin.register(ProcessorErasure)
+class ProcessorErasureAdmin(admin.ModelAdmin):
+    list_display = (
+        "pk",
+        "processor",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "completed_at",
+    )
+    list_filter = ("processor", "status")
+    readonly_fields = (
+        "request",
+        "subject_public_id",
+        "processor",
+        "status",
+        "attempts",
+        "last_error",
+        "result",
+        "created_at",
+        "completed_at",
+    )
+    exclude = ("target",)
+    actions = ["retry_selected"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Try the selected again"))
+    def retry_selected(self, request, queryset):
+        from .desk_tasks import processor_erasure_run
+
+        ids = list(
+            queryset.exclude(status=ProcessorErasure.Status.DONE).values_list("pk", flat=True)
+        )
+        queryset.filter(pk__in=ids).update(status=ProcessorErasure.Status.PENDING)
+        for propagation_id in ids:
+            processor_erasure_run.delay_on_commit(propagation_id)
+        audit_log(action="erasure.processor_retry", actor=request.user, details={"ids": ids})

@@ -1,0 +1,70 @@
+"""Consent API (CONTRACT.md): GET every purpose's state, PUT one purpose's choice."""
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
+from rest_framework.views import APIView
+
+from ..models import ConsentEvent
+from ..purposes import Purpose
+from ..selectors import consent_states
+from ..services import consent_set
+
+
+class ConsentChangeThrottle(UserRateThrottle):
+    """Consent changes are rate-limited per user (429 JSON from the project handler)."""
+
+    scope = "consent_change"
+
+    def get_rate(self) -> str:
+        return settings.CONSENT_CHANGE_RATE
+
+
+class ConsentStateSerializer(serializers.Serializer):
+    purpose = serializers.CharField()
+    granted = serializers.BooleanField()
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class ConsentListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ConsentStateSerializer(many=True))
+    def get(self, request):
+        states = consent_states(subject=request.user)
+        return Response(ConsentStateSerializer(states, many=True).data)
+
+
+class ConsentDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.request.method == "PUT":
+            throttles.append(ConsentChangeThrottle())
+        return throttles
+
+    @extend_schema(
+        request=inline_serializer("ConsentChange", {"granted": serializers.BooleanField()}),
+        responses={200: ConsentStateSerializer},
+    )
+    def put(self, request, purpose: str):
+        if purpose not in Purpose.values:
+            raise NotFound("Unknown consent purpose.")
+        data = request.data
+        # Only a real JSON boolean counts: "yes", 1 or "true" are not an unambiguous choice.
+        if not isinstance(data, dict) or not isinstance(data.get("granted"), bool):
+            raise ValidationError({"granted": ["A JSON boolean is required."]})
+        event = consent_set(
+            subject=request.user,
+            purpose=purpose,
+            granted=data["granted"],
+            source=ConsentEvent.Source.API,
+            request=request,
+        )
+        body = {"purpose": purpose, "granted": event.granted, "updated_at": event.created_at}
+        return Response(ConsentStateSerializer(body).data, status=status.HTTP_200_OK)

@@ -1,0 +1,198 @@
+"""Erasure (GDPR Art. 17): every registered category, one transaction each, then processors.
+
+Order: the account is deactivated first (no new processing starts while we work), categories
+run in registry order (the account itself last), processors are told by one tracked task each
+after commit, the erasure is appended to the erasure journal (a file outside the database, for
+`privacy_replay_erasures` after a restore), and the subject gets a confirmation of what was
+kept, why, and until when.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .audit import audit_log
+from .models import PrivacyRequest, ProcessorErasure
+from .registry import Kept, ProcessorCall, Subject, registry
+
+logger = logging.getLogger(__name__)
+
+ERASURE_CONFIRMATION_TEMPLATE = "privacy_erasure_done"
+
+
+def journal_path() -> str:
+    return os.path.join(str(settings.PRIVATE_MEDIA_ROOT), "privacy", "erasure-journal.jsonl")
+
+
+def _journal_append(public_id, erased_at) -> None:
+    """One line per erasure: the pseudonymous id and time only. Lives outside the database so a
+    restored backup cannot take it back with it."""
+    path = journal_path()
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "a", encoding="utf-8") as journal:
+        journal.write(json.dumps({"public_id": str(public_id), "erased_at": erased_at}) + "\n")
+
+
+def journal_entries(*, since: date) -> list[dict]:
+    path = journal_path()
+    if not os.path.exists(path):
+        return []
+    entries = []
+    with open(path, encoding="utf-8") as journal:
+        for line in journal:
+            line = line.strip()
+            if not line:
+                continue
+            entry = json.loads(line)
+            if entry["erased_at"][:10] >= since.isoformat():
+                entries.append(entry)
+    return entries
+
+
+def subject_erase(
+    *,
+    subject: Subject,
+    request: PrivacyRequest | None = None,
+    by=None,
+    notify_email: str = "",
+    notify: bool = True,
+) -> dict:
+    """Erase everything about `subject` that no law makes us keep.
+
+    Precondition: the decision is made (an approved request, a minor, an inactive account, a
+    replay). Not inside an outer transaction: each category commits on its own, so one failing
+    category does not undo the others and a rerun (idempotent) finishes the job.
+    Returns the outcome: counts per category and what was kept, why, until when.
+    """
+    user = subject.user
+    if user is not None and user.is_active:
+        type(user).objects.filter(pk=user.pk).update(is_active=False)
+    calls: list[ProcessorCall] = []
+    for category in registry.all():
+        calls.extend(category.processor_calls(subject))
+    email = (notify_email or (subject.emails[0] if subject.emails else "")) if notify else ""
+    categories: dict[str, dict] = {}
+    kept: list[Kept] = []
+    for category in registry.all():
+        with transaction.atomic():
+            outcome = category.erase(subject)
+        categories[category.key] = outcome.as_dict()
+        kept.extend(outcome.kept)
+    erased_at = timezone.now().isoformat()
+    result = {
+        "categories": categories,
+        "kept": [k.as_dict() for k in kept],
+        "processors": sorted({c.processor for c in calls}),
+        "erased_at": erased_at,
+    }
+    with transaction.atomic():
+        propagations = [
+            ProcessorErasure.objects.create(
+                request=request,
+                subject_public_id=subject.public_id or _guest_id(request),
+                processor=call.processor,
+                target=call.target,
+            )
+            for call in calls
+        ]
+        audit_log(
+            action="erasure.completed",
+            actor=by,
+            subject=subject.public_id,
+            obj=request,
+            details={
+                "categories": {
+                    k: {"deleted": v["deleted"], "anonymised": v["anonymised"]}
+                    for k, v in categories.items()
+                },
+                "processors": result["processors"],
+            },
+        )
+        if email:
+            _confirm(email=email, result=result, request=request)
+        from .desk_tasks import processor_erasure_run
+
+        for propagation in propagations:
+            processor_erasure_run.delay_on_commit(propagation.pk)
+    if subject.public_id is not None:
+        _journal_append(subject.public_id, erased_at)
+    return result
+
+
+def _guest_id(request: PrivacyRequest | None):
+    # A guest has no account; the request's own id stands in as the pseudonymous reference.
+    return request.public_id if request is not None else None
+
+
+def _confirm(*, email: str, result: dict, request: PrivacyRequest | None) -> None:
+    """Tell the subject what was erased and what was kept, why and until when. The outbox row
+    holds the address until it is sent; the sweep rule `erasure_confirmations` blanks it."""
+    from notifications.services import message_enqueue
+
+    key = request.public_id if request is not None else timezone.now().timestamp()
+    message_enqueue(
+        template_key=ERASURE_CONFIRMATION_TEMPLATE,
+        channel="email",
+        idempotency_key=f"privacy-erasure-done-{key}",
+        to_address=email,
+        context={"kept": result["kept"], "processors": result["processors"]},
+    )
+
+
+def request_erase(*, request: PrivacyRequest) -> dict:
+    """Carry out an approved erasure request (task), then complete it."""
+    from .request_desk import request_complete
+
+    if request.subject_id is not None:
+        subject = Subject.for_user(request.subject)
+    elif request.contact_email:
+        subject = Subject.for_email(request.contact_email)
+    else:
+        subject = Subject(user=None, public_id=request.subject_public_id)
+    notify_email = request.contact_email or (subject.emails[0] if subject.emails else "")
+    result = subject_erase(subject=subject, request=request, notify_email=notify_email)
+    # The request record stays as proof; the address that identified a guest goes.
+    PrivacyRequest.objects.filter(pk=request.pk).update(contact_email="", details="")
+    request.refresh_from_db()
+    request_complete(
+        request=request,
+        outcome={
+            "kept": result["kept"],
+            "processors": result["processors"],
+            "counts": {k: v["deleted"] + v["anonymised"] for k, v in result["categories"].items()},
+        },
+    )
+    return result
+
+
+def erasures_replay(*, since: date) -> list[str]:
+    """After a restore from backup: erase again everyone erased since `since` who is back.
+
+    Reads the erasure journal (outside the database) and the completed erasure requests still
+    in the database. Returns the public ids that were erased again."""
+    from django.contrib.auth import get_user_model
+
+    public_ids = {entry["public_id"] for entry in journal_entries(since=since)}
+    public_ids |= {
+        str(pid)
+        for pid in PrivacyRequest.objects.filter(
+            type=PrivacyRequest.Type.ERASURE,
+            status=PrivacyRequest.Status.COMPLETED,
+            completed_at__date__gte=since,
+        )
+        .exclude(subject_public_id=None)
+        .values_list("subject_public_id", flat=True)
+    }
+    replayed = []
+    for user in get_user_model().objects.filter(public_id__in=public_ids).order_by("pk"):
+        subject_erase(subject=Subject.for_user(user), notify=False)
+        audit_log(action="erasure.replayed", subject=user.public_id)
+        replayed.append(str(user.public_id))
+    return replayed

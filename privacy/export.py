@@ -1,0 +1,186 @@
+"""Access and portability (GDPR Art. 15, 20): a ZIP with JSON per category and a summary.
+
+Built by a task, stored in PRIVATE_MEDIA_ROOT (never served as static media), downloaded
+through a signed link valid 7 days, deleted by the retention sweep afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import uuid
+import zipfile
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from .audit import audit_log
+from .models import PrivacyRequest
+from .registry import Subject, registry
+
+EXPORT_VALIDITY = timedelta(days=7)
+DOWNLOAD_SALT = "privacy.export.download"
+EXPORT_DIR = "privacy-exports"
+
+# Section 4e of the policy: "automatic categorisation of you as a customer". The rule is
+# deliberately simple and shown in full in every export: bookings in the last 12 months.
+SEGMENTS = (
+    (12, "frequent", "12 or more bookings in the last 12 months"),
+    (4, "regular", "4–11 bookings in the last 12 months"),
+    (1, "occasional", "1–3 bookings in the last 12 months"),
+    (0, "inactive", "no bookings in the last 12 months"),
+)
+
+
+def customer_segment(subject: Subject, *, now=None) -> dict:
+    """The automatic categorisation and how it was computed (one query)."""
+    count = 0
+    if subject.user is not None:
+        from bookings.models import Booking
+
+        now = now or timezone.now()
+        count = (
+            Booking.objects.filter(customer=subject.user, start__gte=now - timedelta(days=365))
+            .exclude(status=Booking.Status.CANCELLED)
+            .count()
+        )
+    for threshold, segment, explanation in SEGMENTS:
+        if count >= threshold:
+            return {
+                "segment": segment,
+                "bookings_last_12_months": count,
+                "rule": explanation,
+                "used_for": "ordering of suggestions only, and only with consent to "
+                "personalisation; never for prices or refusals. You may object (Art. 21).",
+            }
+    raise AssertionError("unreachable: the last threshold is 0")
+
+
+def _processors() -> list[dict]:
+    from .models import Processor
+
+    return list(
+        Processor.objects.filter(is_active=True).values(
+            "name", "service", "location", "transfers_outside_eea", "transfer_mechanism"
+        )
+    )
+
+
+def export_collect(subject: Subject) -> dict:
+    """Every category's export for `subject` (a bounded number of queries per category)."""
+    return {category.key: category.export(subject) for category in registry.all()}
+
+
+def export_file_path(relative: str) -> str:
+    return os.path.join(str(settings.PRIVATE_MEDIA_ROOT), relative)
+
+
+def export_file_delete(relative: str) -> None:
+    if not relative:
+        return
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(export_file_path(relative))
+
+
+SUMMARY_ROWS = 50
+
+
+def _summary_section(category, data) -> dict:
+    """The readable part: everything for small categories, the first rows of long lists (the
+    JSON file next to it has all of them)."""
+    total = len(data) if isinstance(data, list) else None
+    shown = data[:SUMMARY_ROWS] if isinstance(data, list) else data
+    return {
+        "record": category.as_record(),
+        "data": shown,
+        "total": total,
+        "truncated": total is not None and total > SUMMARY_ROWS,
+        "file": f"{category.key}.json",
+    }
+
+
+def export_build(*, request: PrivacyRequest) -> PrivacyRequest:
+    """Build the ZIP for an approved access request, store it, complete the request and e-mail
+    the subject the download link. Idempotent: a completed request is returned unchanged."""
+    from .request_desk import request_complete
+
+    if request.status == PrivacyRequest.Status.COMPLETED:
+        return request
+    if request.subject_id is not None:
+        subject = Subject.for_user(request.subject)
+    else:
+        subject = Subject.for_email(request.contact_email)
+    data = export_collect(subject)
+    now = timezone.now()
+    language = getattr(subject.user, "preferred_language", None) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        summary = render_to_string(
+            "privacy/desk/export_summary.html",
+            {
+                "generated_at": now,
+                "categories": [_summary_section(c, data[c.key]) for c in registry.all()],
+                "consents": data.get("consents", []),
+                "processors": _processors(),
+                "segment": customer_segment(subject, now=now),
+            },
+        )
+    relative = os.path.join(EXPORT_DIR, f"{uuid.uuid4().hex}.zip")
+    path = export_file_path(relative)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("index.html", summary)
+        for key, value in data.items():
+            archive.writestr(f"{key}.json", json.dumps(value, ensure_ascii=False, default=str))
+        archive.writestr(
+            "categorisation.json",
+            json.dumps(customer_segment(subject, now=now), ensure_ascii=False, indent=2),
+        )
+    PrivacyRequest.objects.filter(pk=request.pk).update(
+        export_path=relative, export_expires_at=now + EXPORT_VALIDITY
+    )
+    request.refresh_from_db()
+    audit_log(
+        action="export.generated",
+        subject=request.subject_public_id,
+        obj=request,
+        details={"categories": sorted(data)},
+    )
+    return request_complete(
+        request=request,
+        notify="privacy_export_ready",
+        context={"download_url": download_url(request)},
+    )
+
+
+def download_token(request: PrivacyRequest) -> str:
+    return signing.dumps(str(request.public_id), salt=DOWNLOAD_SALT)
+
+
+def download_url(request: PrivacyRequest) -> str | None:
+    """The signed link, or None when there is no file or it expired."""
+    if not request.export_path or not request.export_expires_at:
+        return None
+    if request.export_expires_at <= timezone.now():
+        return None
+    return settings.SITE_URL + reverse("privacy:export-download", args=[download_token(request)])
+
+
+def export_for_token(token: str) -> PrivacyRequest | None:
+    """The request a download token belongs to, if valid and its file is still there."""
+    try:
+        public_id = signing.loads(
+            token, salt=DOWNLOAD_SALT, max_age=EXPORT_VALIDITY.total_seconds()
+        )
+    except signing.BadSignature:
+        return None
+    request = PrivacyRequest.objects.filter(public_id=public_id).first()
+    if request is None or download_url(request) is None:
+        return None
+    if not os.path.exists(export_file_path(request.export_path)):
+        return None
+    return request

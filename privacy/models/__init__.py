@@ -1,0 +1,30 @@
+"""Privacy models, one module per concern; import them here so Django finds them."""
+
+from .audit import AuditEntry
+from .breach import Breach
+from .consent import ConsentEvent, ConsentSubjectLink, PurposeText
+from .contact import ContactMessage
+from .marketing import MarketingBasis, MarketingChannel, MarketingListSync
+from .policy import PolicyVersion
+from .processors import Processor
+from .requests import PrivacyRequest, ProcessorErasure, SubjectFlag
+from .retention import RetentionRule, SweepRun
+
+__all__ = [
+    "AuditEntry",
+    "Breach",
+    "ConsentEvent",
+    "ConsentSubjectLink",
+    "ContactMessage",
+    "MarketingBasis",
+    "MarketingChannel",
+    "MarketingListSync",
+    "PolicyVersion",
+    "PrivacyRequest",
+    "Processor",
+    "ProcessorErasure",
+    "PurposeText",
+    "RetentionRule",
+    "SubjectFlag",
+    "SweepRun",
+]

@@ -1,0 +1,270 @@
+"""Reads for the privacy app. `has_consent` is the only way any code asks about consent."""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from .models import ConsentEvent, ConsentSubjectLink, PolicyVersion, PurposeText
+from .purposes import COOKIE_PURPOSES, DEFINITIONS, Purpose, PurposeDefinition
+
+# Privacy II registers checks here (Art. 18 restriction): any True answers no for everything.
+RESTRICTION_CHECKS: list[Callable[[object], bool]] = []
+
+# Cookie choices are asked again after this long (Datatilsynet recommends at most 12 months).
+COOKIE_CHOICE_MAX_AGE = timedelta(days=365)
+
+
+def policy_version_current() -> PolicyVersion | None:
+    """The policy version in force today: the newest published one whose date has come."""
+    return (
+        PolicyVersion.objects.filter(
+            published_at__isnull=False, effective_date__lte=timezone.localdate()
+        )
+        .order_by("-effective_date", "-pk")
+        .first()
+    )
+
+
+def policy_versions_published() -> list[PolicyVersion]:
+    """Every version in force now or before, newest first (older ones stay readable)."""
+    return list(
+        PolicyVersion.objects.filter(
+            published_at__isnull=False, effective_date__lte=timezone.localdate()
+        ).order_by("-effective_date", "-pk")
+    )
+
+
+def policy_version_get(*, version: str) -> PolicyVersion | None:
+    return PolicyVersion.objects.filter(
+        version=version, published_at__isnull=False, effective_date__lte=timezone.localdate()
+    ).first()
+
+
+def policy_version_last_material() -> PolicyVersion | None:
+    """The newest material change in force: cookie choices older than it are asked again."""
+    return (
+        PolicyVersion.objects.filter(
+            published_at__isnull=False,
+            effective_date__lte=timezone.localdate(),
+            is_material_change=True,
+        )
+        .order_by("-effective_date", "-pk")
+        .first()
+    )
+
+
+def purpose_text_current(*, purpose: str, at: datetime | None = None) -> PurposeText | None:
+    """The wording in force for a purpose (at a moment, for historical questions)."""
+    texts = PurposeText.objects.filter(purpose=purpose)
+    if at is not None:
+        texts = texts.filter(created_at__lte=at)
+    return texts.order_by("-version").first()
+
+
+def cookie_purpose_choices(*, language: str | None) -> list[tuple[str, PurposeDefinition, str]]:
+    """(purpose, definition, wording) for the cookie questions: the stored current text, so
+    what is shown is exactly what the ledger row will point at."""
+    # Ordered by version, so the newest text of each purpose wins.
+    current = {
+        text.purpose: text
+        for text in PurposeText.objects.filter(purpose__in=COOKIE_PURPOSES).order_by("version")
+    }
+    choices = []
+    for purpose in COOKIE_PURPOSES:
+        text = current.get(purpose)
+        wording = text.text_for(language) if text else str(DEFINITIONS[purpose].description)
+        choices.append((purpose, DEFINITIONS[purpose], wording))
+    return choices
+
+
+def _is_user(subject: object) -> bool:
+    return isinstance(subject, get_user_model())
+
+
+def subject_ids(subject: object) -> list[uuid.UUID]:
+    """Every ledger subject id that speaks for this person.
+
+    A user speaks through their public_id and every anonymous consent id linked at login; an
+    anonymous consent id linked to a user speaks for that user (a withdrawal in the privacy
+    centre must also stop the tags in the same browser after logout).
+    """
+    if subject is None:
+        return []
+    if _is_user(subject):
+        if subject.pk is None:
+            return []
+        user_public_id = subject.public_id
+    else:
+        try:
+            consent_id = uuid.UUID(str(subject))
+        except ValueError:
+            return []
+        link = ConsentSubjectLink.objects.filter(consent_id=consent_id).first()
+        if link is None:
+            return [consent_id]
+        user_public_id = link.user_public_id
+    linked = ConsentSubjectLink.objects.filter(user_public_id=user_public_id).values_list(
+        "consent_id", flat=True
+    )
+    return [user_public_id, *linked]
+
+
+def subject_restricted(subject: object) -> bool:
+    return _is_user(subject) and any(check(subject) for check in RESTRICTION_CHECKS)
+
+
+def consent_event_latest(
+    *, subject: object, purpose: str, at: datetime | None = None
+) -> ConsentEvent | None:
+    ids = subject_ids(subject)
+    if not ids:
+        return None
+    events = ConsentEvent.objects.filter(subject_id__in=ids, purpose=purpose)
+    if at is not None:
+        events = events.filter(created_at__lte=at)
+    return events.order_by("-created_at", "-pk").first()
+
+
+def has_consent(*, subject: object, purpose: str, at: datetime | None = None) -> bool:
+    """Whether `subject` (a User or an anonymous consent id) has consented to `purpose`.
+
+    True only when the newest choice (at `at`, default now) is a grant given for the purpose
+    text still in force: when the wording of a purpose changes, earlier consent no longer
+    covers it and the person is asked again. Restricted subjects (Art. 18) answer no.
+    Raises ValueError for an unknown purpose (a typo must not silently mean "no").
+    """
+    if purpose not in Purpose.values:
+        raise ValueError(f"Unknown consent purpose: {purpose!r}")
+    if subject_restricted(subject):
+        return False
+    event = consent_event_latest(subject=subject, purpose=purpose, at=at)
+    if event is None or not event.granted:
+        return False
+    current = purpose_text_current(purpose=purpose, at=at)
+    return current is None or event.purpose_text_id == current.pk
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    purpose: str
+    definition: PurposeDefinition
+    granted: bool
+    updated_at: datetime | None
+    # A grant given for an older wording: shown as "off, please choose again".
+    needs_renewal: bool
+    text: PurposeText | None
+    # The newest answer (yes or no) was given to the wording in force now.
+    answered_current_text: bool = False
+
+
+def consent_states(*, subject: object) -> list[ConsentState]:
+    """The current state of every purpose for a subject, in the order of the definitions."""
+    ids = subject_ids(subject)
+    latest: dict[str, ConsentEvent] = {}
+    if ids:
+        for event in ConsentEvent.objects.filter(subject_id__in=ids).order_by(
+            "purpose", "-created_at", "-pk"
+        ):
+            latest.setdefault(event.purpose, event)
+    current_texts = {
+        text.purpose: text for text in PurposeText.objects.order_by("purpose", "version")
+    }
+    restricted = subject_restricted(subject)
+    states = []
+    for purpose, definition in DEFINITIONS.items():
+        event = latest.get(purpose)
+        text = current_texts.get(purpose)
+        stale = bool(event and event.granted and text and event.purpose_text_id != text.pk)
+        states.append(
+            ConsentState(
+                purpose=purpose,
+                definition=definition,
+                granted=bool(event and event.granted and not stale and not restricted),
+                updated_at=event.created_at if event else None,
+                needs_renewal=stale,
+                text=text,
+                answered_current_text=bool(
+                    event and (text is None or event.purpose_text_id == text.pk)
+                ),
+            )
+        )
+    return states
+
+
+def cookie_choice_needed(
+    *, subject: object, now: datetime | None = None, states: list[ConsentState] | None = None
+) -> bool:
+    """Whether the cookie banner must ask: never asked, asked >12 months ago, the policy
+    changed materially since, or the wording of a cookie purpose changed.
+
+    `states` (from `consent_states`) saves the queries when the caller already has them.
+    """
+    now = now or timezone.now()
+    if subject is None:
+        return True
+    if states is None:
+        states = consent_states(subject=subject)
+    material = policy_version_last_material()
+    for state in states:
+        if state.purpose not in COOKIE_PURPOSES:
+            continue
+        if state.updated_at is None or now - state.updated_at > COOKIE_CHOICE_MAX_AGE:
+            return True
+        if material is not None and state.updated_at < material.published_at:
+            return True
+        if not state.answered_current_text:
+            return True
+    return False
+
+
+def consent_events_for_subject(*, subject: object) -> list[ConsentEvent]:
+    """Every ledger row for a subject, oldest first, with the texts it referred to."""
+    return list(
+        ConsentEvent.objects.filter(subject_id__in=subject_ids(subject))
+        .select_related("policy_version", "purpose_text")
+        .order_by("created_at", "pk")
+    )
+
+
+def privacy_signal_refuses(*, request) -> bool:
+    """Global Privacy Control (`Sec-GPC: 1`) or Do Not Track (`DNT: 1`) in the request.
+
+    Both are honoured as a refusal of analytics and advertising, whatever the ledger says.
+    """
+    if request is None:
+        return False
+    headers = request.headers
+    return headers.get("Sec-GPC", "").strip() == "1" or headers.get("DNT", "").strip() == "1"
+
+
+def consent_cookie_name() -> str:
+    return getattr(settings, "CONSENT_COOKIE_NAME", "bt_consent_id")
+
+
+__all__ = [
+    "ConsentState",
+    "consent_cookie_name",
+    "consent_event_latest",
+    "consent_events_for_subject",
+    "consent_states",
+    "cookie_choice_needed",
+    "has_consent",
+    "policy_version_current",
+    "policy_version_get",
+    "policy_version_last_material",
+    "policy_versions_published",
+    "privacy_signal_refuses",
+    "purpose_text_current",
+    "subject_ids",
+]
+
+
+def processors_active() -> list:
+    from .models import Processor
+
+    return list(Processor.objects.filter(is_active=True).order_by("order", "name"))

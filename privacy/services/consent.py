@@ -1,0 +1,126 @@
+"""Consent ledger writes: append a choice, link an anonymous consent id to a user."""
+
+import ipaddress
+import logging
+import uuid
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+
+from ..models import ConsentEvent, ConsentSubjectLink
+from ..purposes import MARKETING_PURPOSES, Purpose
+from ..selectors import policy_version_current, purpose_text_current
+
+logger = logging.getLogger(__name__)
+
+
+# H3's Brevo webhook handler records unsubscribes/complaints with source "email": the same thing.
+SOURCE_ALIASES = {"email": ConsentEvent.Source.EMAIL_UNSUBSCRIBE.value}
+
+
+class ConsentConfigurationError(RuntimeError):
+    """No published policy or purpose text: consent cannot be proven, so it is not recorded."""
+
+
+def ip_truncate(address: str | None) -> str:
+    """Keep only the network part: /24 for IPv4, /48 for IPv6 (enough for abuse evidence,
+    not enough to single out a household)."""
+    if not address:
+        return ""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return ""
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def user_agent_truncate(user_agent: str | None) -> str:
+    """The product tokens only (browser family and major platform), at most 120 characters."""
+    return (user_agent or "")[:120]
+
+
+def _subject_key(subject: object) -> tuple[str, uuid.UUID]:
+    if isinstance(subject, get_user_model()):
+        if subject.pk is None:
+            raise ValueError("Consent subject user is not saved.")
+        return ConsentEvent.SubjectType.USER, subject.public_id
+    try:
+        return ConsentEvent.SubjectType.ANONYMOUS, uuid.UUID(str(subject))
+    except ValueError as exc:
+        raise ValueError("Consent subject must be a User or a consent id (UUID).") from exc
+
+
+def consent_set(
+    *, subject: object, purpose: str, granted: bool, source: str, request=None
+) -> ConsentEvent:
+    """Append one choice to the consent ledger and return the new event.
+
+    `subject` is a saved User or an anonymous consent id (UUID or its string). The event records
+    the policy version in force and the current purpose text (what the person saw), the source,
+    and a truncated IP and user agent from `request` when given. Raises ValueError for an unknown
+    purpose or source. Safe inside or outside a transaction: side effects (the Brevo contact-list
+    sync for marketing e-mail) are queued on commit.
+    """
+    if purpose not in Purpose.values:
+        raise ValueError(f"Unknown consent purpose: {purpose!r}")
+    source = SOURCE_ALIASES.get(source, source)
+    if source not in ConsentEvent.Source.values:
+        raise ValueError(f"Unknown consent source: {source!r}")
+    subject_type, subject_id = _subject_key(subject)
+    policy = policy_version_current()
+    text = purpose_text_current(purpose=purpose)
+    if policy is None or text is None:
+        from ..reference_data import reference_data_ensure
+
+        reference_data_ensure()
+        policy = policy_version_current()
+        text = purpose_text_current(purpose=purpose)
+    if policy is None or text is None:
+        raise ConsentConfigurationError("No published policy version or purpose text.")
+    meta = request.META if request is not None else {}
+    with transaction.atomic():
+        event = ConsentEvent.objects.create(
+            subject_type=subject_type,
+            subject_id=subject_id,
+            purpose=purpose,
+            granted=bool(granted),
+            policy_version=policy,
+            purpose_text=text,
+            source=source,
+            ip_truncated=ip_truncate(meta.get("REMOTE_ADDR")),
+            user_agent=user_agent_truncate(meta.get("HTTP_USER_AGENT")),
+        )
+        if purpose in MARKETING_PURPOSES and subject_type == ConsentEvent.SubjectType.USER:
+            from ..tasks import brevo_contact_sync
+
+            brevo_contact_sync.delay_on_commit(event.pk)
+    logger.info(
+        "consent recorded",
+        extra={"purpose": purpose, "granted": event.granted, "source": source, "event": event.pk},
+    )
+    return event
+
+
+def consent_subject_link(*, user, consent_id: object) -> ConsentSubjectLink | None:
+    """Link an anonymous consent id to the user who just logged in (idempotent).
+
+    An id already linked to another user stays with them (a shared computer must not hand one
+    person's choices to the next); returns None then, or when the id is not a UUID.
+    """
+    try:
+        consent_uuid = uuid.UUID(str(consent_id))
+    except ValueError:
+        return None
+    existing = ConsentSubjectLink.objects.filter(consent_id=consent_uuid).first()
+    if existing is not None:
+        return existing if existing.user_public_id == user.public_id else None
+    try:
+        with transaction.atomic():
+            return ConsentSubjectLink.objects.create(
+                consent_id=consent_uuid, user_public_id=user.public_id
+            )
+    except IntegrityError:
+        return ConsentSubjectLink.objects.filter(
+            consent_id=consent_uuid, user_public_id=user.public_id
+        ).first()

@@ -1,0 +1,121 @@
+"""Erasure through the request desk, propagation to processors (real SDKs, local fakes)."""
+
+import json
+
+import pytest
+
+from notifications.models import Message
+from privacy.erasure import erasures_replay, journal_entries, subject_erase
+from privacy.models import AuditEntry, PrivacyRequest, ProcessorErasure
+from privacy.propagation import ProcessorUnavailable, processor_erasure_execute
+from privacy.registry import Subject
+from privacy.request_desk import request_approve, request_submit
+
+from ..desk_support import EMAIL, rich_customer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_approved_erasure_runs_every_category_and_every_processor(
+    processors_fake, eager_tasks, private_media, django_capture_on_commit_callbacks
+):
+    rich = rich_customer()
+    processors_fake.brevo_contacts.add(EMAIL)
+    processors_fake.stripe_customers["cus_QLB1"] = EMAIL
+    processors_fake.twilio_messages.add("SMqlb000000000000000000000000001")
+    request = request_submit(type="erasure", channel="api", user=rich.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        request_approve(request=request, by=None)
+    request.refresh_from_db()
+    assert request.status == "completed" and request.subject_id is None
+    kept = request.outcome["kept"]
+    assert any("Bokføringsloven" in k["reason"] for k in kept)
+    statuses = dict(ProcessorErasure.objects.values_list("processor", "status"))
+    assert statuses["brevo"] == statuses["stripe"] == statuses["twilio"] == "done"
+    assert not processors_fake.brevo_contacts and not processors_fake.stripe_customers
+    assert not processors_fake.twilio_messages
+    assert all(
+        t == {} for t in ProcessorErasure.objects.values_list("target", flat=True) if t is not None
+    )
+    confirmation = Message.objects.get(template_key="privacy_erasure_done")
+    assert "Bokføringsloven" in confirmation.body_text
+    assert AuditEntry.objects.filter(action="erasure.completed").exists()
+    assert journal_entries(since=request.received_at.date())[0]["public_id"] == str(
+        rich.user.public_id
+    )
+
+
+def test_transient_processor_failure_is_retried(processors_fake, private_media):
+    rich = rich_customer(with_payments=False)
+    processors_fake.stripe_customers["cus_QLB2"] = EMAIL
+    subject_erase(subject=Subject.for_user(rich.user), notify=False)
+    propagation = ProcessorErasure.objects.get(processor="stripe")
+    processors_fake.fail_next = [503]
+    with pytest.raises(ProcessorUnavailable):
+        processor_erasure_execute(propagation_id=propagation.pk)
+    propagation.refresh_from_db()
+    assert propagation.status == "pending" and propagation.attempts == 1
+    assert processor_erasure_execute(propagation_id=propagation.pk) == "done"
+    assert processor_erasure_execute(propagation_id=propagation.pk) == "skipped"  # idempotent
+    assert not processors_fake.stripe_customers
+
+
+def test_console_mode_without_credentials(settings, private_media):
+    settings.BREVO_API_KEY = settings.STRIPE_SECRET_KEY = settings.TWILIO_ACCOUNT_SID = ""
+    rich = rich_customer(with_payments=False)
+    subject_erase(subject=Subject.for_user(rich.user), notify=False)
+    for propagation in ProcessorErasure.objects.exclude(processor="google_calendar"):
+        assert processor_erasure_execute(propagation_id=propagation.pk) == "console"
+
+
+def test_guest_erasure_by_email(eager_tasks, private_media, django_capture_on_commit_callbacks):
+    from privacy.models import ContactMessage
+
+    ContactMessage.objects.create(
+        name="Gjest", email="gjest@example.org", subject="s", message="QLBGUEST"
+    )
+    request = request_submit(type="erasure", channel="public_form", email="gjest@example.org")
+    PrivacyRequest.objects.filter(pk=request.pk).update(status="received")
+    with django_capture_on_commit_callbacks(execute=True):
+        request_approve(request=request, by=None)
+    request.refresh_from_db()
+    assert request.status == "completed" and request.contact_email == ""
+    assert not ContactMessage.objects.exists()
+
+
+def test_replay_after_restore(private_media):
+    rich = rich_customer(with_payments=False)
+    public_id = rich.user.public_id
+    subject_erase(subject=Subject.for_user(rich.user), notify=False)
+    # "Restore from backup": the person is back in the database.
+    from accounts.tests.factories import UserFactory
+
+    restored = UserFactory(email="restored@example.net")
+    type(restored).objects.filter(pk=restored.pk).update(public_id=public_id)
+    from datetime import date
+
+    assert erasures_replay(since=date(2000, 1, 1)) == [str(public_id)]
+    assert not type(restored).objects.filter(public_id=public_id).exists()
+    assert json.dumps(journal_entries(since=date(2000, 1, 1)))
+
+
+def test_stuck_approved_request_is_resumed(eager_tasks, private_media):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from privacy.desk_tasks import privacy_propagation_resume
+
+    rich = rich_customer(with_payments=False)
+    request = PrivacyRequest.objects.create(
+        type="erasure",
+        channel="api",
+        status="approved",
+        subject=rich.user,
+        subject_public_id=rich.user.public_id,
+        decided_at=timezone.now() - timedelta(hours=2),
+    )
+    assert privacy_propagation_resume() >= 1
+    request.refresh_from_db()
+    assert request.status == "completed"
+    assert not type(rich.user).objects.filter(pk=rich.user.pk).exists()

@@ -1,0 +1,51 @@
+"""The privacy centre: one toggle per purpose (plain forms, no JavaScript needed)."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from ..forms import ConsentToggleForm
+from ..models import ConsentEvent
+from ..ratelimit import client_key, rate_limit_exceeded
+from ..selectors import consent_states, privacy_signal_refuses
+from ..services import consent_set
+
+
+def _rate(value: str) -> tuple[int, int]:
+    count, _slash, period = value.partition("/")
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[:1] or "m"]
+    return int(count), seconds
+
+
+@login_required
+def centre(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = ConsentToggleForm(request.POST)
+        limit, window = _rate(settings.CONSENT_CHANGE_RATE)
+        if rate_limit_exceeded(
+            scope="consent", key=client_key(request), limit=limit, window_seconds=window
+        ):
+            messages.error(request, _("Too many changes in a short time. Try again in a minute."))
+            return render(request, "privacy/centre.html", _context(request), status=429)
+        if form.is_valid():
+            consent_set(
+                subject=request.user,
+                purpose=form.cleaned_data["purpose"],
+                granted=form.cleaned_data["granted"],
+                source=ConsentEvent.Source.WEB,
+                request=request,
+            )
+            messages.success(request, _("Your choice has been saved."))
+            return redirect("privacy:centre")
+        return render(request, "privacy/centre.html", _context(request), status=400)
+    return render(request, "privacy/centre.html", _context(request))
+
+
+def _context(request: HttpRequest) -> dict:
+    return {
+        "states": consent_states(subject=request.user),
+        "signal_refuses": privacy_signal_refuses(request=request),
+    }

@@ -1,0 +1,87 @@
+"""The cookie banner's endpoint, the cookie settings page and the /cookies/ statement."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ..cookie_register import cookie_register
+from ..forms import CookieChoiceForm
+from ..ratelimit import client_key, rate_limit_exceeded
+from ..selectors import cookie_purpose_choices
+from ..services import cookie_choice_record
+from .centre import _rate
+
+CONSENT_COOKIE_MAX_AGE = 60 * 60 * 24 * 395  # 13 months: the choice is asked again after 12
+
+
+def _safe_next(request: HttpRequest, candidate: str) -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return "/"
+
+
+def cookies(request: HttpRequest) -> HttpResponse:
+    return render(request, "privacy/cookies.html", {"cookies": cookie_register()})
+
+
+def cookie_settings(request: HttpRequest) -> HttpResponse:
+    purposes = cookie_purpose_choices(language=get_language())
+    return render(
+        request,
+        "privacy/cookie_settings.html",
+        {"purposes": purposes, "next": _safe_next(request, request.GET.get("next", ""))},
+    )
+
+
+@require_POST
+def cookie_consent(request: HttpRequest) -> HttpResponse:
+    form = CookieChoiceForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "privacy/cookie_settings.html",
+            {
+                "purposes": cookie_purpose_choices(language=get_language()),
+                "next": "/",
+                "error": _("Please choose one of the buttons."),
+            },
+            status=400,
+        )
+    next_url = _safe_next(request, form.cleaned_data.get("next", ""))
+    if form.cleaned_data["choice"] == "choose":
+        # Without JavaScript "Choose" opens the full settings page; with it, the banner expands.
+        query = f"?next={next_url}" if next_url != "/" else ""
+        return HttpResponseRedirect(reverse("privacy:cookie-settings") + query)
+    limit, window = _rate(settings.CONSENT_CHANGE_RATE)
+    if rate_limit_exceeded(
+        scope="cookie", key=client_key(request), limit=limit, window_seconds=window
+    ):
+        return render(
+            request,
+            "privacy/cookie_settings.html",
+            {
+                "purposes": cookie_purpose_choices(language=get_language()),
+                "next": next_url,
+                "error": _("Too many changes in a short time. Try again in a minute."),
+            },
+            status=429,
+        )
+    consent_id = cookie_choice_record(request=request, granted=form.granted())
+    response = HttpResponseRedirect(next_url)
+    if consent_id is not None:
+        response.set_cookie(
+            settings.CONSENT_COOKIE_NAME,
+            str(consent_id),
+            max_age=CONSENT_COOKIE_MAX_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
