@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from .models import User
-from .services import user_record_age_confirmation
+from .services import user_record_age_confirmation, user_record_signup_choices
 
 AGE_CONFIRMATION_LABEL = _(
     "I confirm that I am 18 years or older, or that I am the parent or guardian of the person "
@@ -26,25 +26,48 @@ class AgeConfirmationMixin(forms.Form):
         },
     )
 
-    def save_profile(self, user: User) -> None:
+    # Both optional and unticked by default (GDPR Art. 7: consent is an active choice).
+    sms_notifications = forms.BooleanField(
+        label=_("Send me booking confirmations and reminders by SMS as well"), required=False
+    )
+    marketing_email = forms.BooleanField(
+        label=_("Send me news and offers by e-mail (you can unsubscribe at any time)"),
+        required=False,
+    )
+
+    def save_profile(self, user: User, request: HttpRequest | None = None) -> None:
         user.full_name = self.cleaned_data["full_name"].strip()
         user.save(update_fields=["full_name"])
         user_record_age_confirmation(user=user)
+        user_record_signup_choices(
+            user=user,
+            sms_notifications=self.cleaned_data.get("sms_notifications", False),
+            marketing_email=self.cleaned_data.get("marketing_email", False),
+            request=request,
+        )
 
 
 class SignupForm(AgeConfirmationMixin, AllauthSignupForm):
-    field_order = ["full_name", "email", "password1", "password2", "age_confirmed"]
+    field_order = [
+        "full_name",
+        "email",
+        "password1",
+        "password2",
+        "age_confirmed",
+        "sms_notifications",
+        "marketing_email",
+    ]
 
     def save(self, request: HttpRequest) -> User:
         user = super().save(request)
-        self.save_profile(user)
+        self.save_profile(user, request)
         return user
 
 
 class SocialSignupForm(AgeConfirmationMixin, AllauthSocialSignupForm):
     def save(self, request: HttpRequest) -> User:
         user = super().save(request)
-        self.save_profile(user)
+        self.save_profile(user, request)
         return user
 
 

@@ -36,6 +36,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "receipt": ("view",),
             "supplierpaymentsettings": ("view", "change"),
         },
+        # Connecting a calendar is an OAuth flow on the website; the admin only shows its state.
+        "calendars": {"calendarconnection": ("view",), "eventmirror": ("view",)},
     },
     DPO: {
         "accounts": {"user": ("view", "change")},
@@ -77,3 +79,20 @@ def grant_role_permissions(sender: AppConfig, using: str = "default", **kwargs: 
             content_type__app_label=sender.label, codename__in=codenames
         )
         group.permissions.add(*permissions)
+
+
+def roles_ensure(using: str = "default") -> None:
+    """Create the role groups and grant their permissions for every installed app. Idempotent.
+
+    Migrations do this on a fresh database; this restores it after a flush (tests that truncate
+    every table, or an operator emptying a database with `manage.py flush`).
+    """
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group
+
+    for role in ALL_ROLES:
+        Group.objects.using(using).get_or_create(name=role)
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
+        grant_role_permissions(app_config, using=using)

@@ -29,3 +29,32 @@ def user_update_profile(
         changed += ["phone", "phone_verified_at"]
     user.save(update_fields=changed)
     return user
+
+
+def user_record_signup_choices(
+    *, user: User, sms_notifications: bool, marketing_email: bool, request=None
+) -> None:
+    """Put the sign-up form's optional choices in the consent ledger.
+
+    SMS is recorded only when chosen. Marketing e-mail is recorded either way: an unticked box is
+    the chance to refuse that the Marketing Act §15 requires when the address is collected, so
+    the existing-customer exception never applies to someone who declined here.
+    """
+    from privacy.purposes import Purpose
+    from privacy.services import consent_set
+
+    if sms_notifications:
+        consent_set(
+            subject=user,
+            purpose=Purpose.SMS_NOTIFICATIONS,
+            granted=True,
+            source="signup",
+            request=request,
+        )
+    consent_set(
+        subject=user,
+        purpose=Purpose.MARKETING_EMAIL,
+        granted=marketing_email,
+        source="signup",
+        request=request,
+    )

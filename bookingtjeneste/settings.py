@@ -282,7 +282,8 @@ WHITENOISE_MANIFEST_STRICT = False
 # --- E-mail ---------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Bookingtjeneste <post@bookingtjeneste.no>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Django's and allauth's own mails go through the outbox too: retried, consent-checked, redacted.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="notifications.backends.OutboxEmailBackend")
 DPO_EMAIL = env("DPO_EMAIL", default="post@bookingtjeneste.no")
 
 # --- Security -------------------------------------------------------------------------------

@@ -81,27 +81,11 @@ def _contact_messages(cutoff, as_of, dry_run) -> int:
 
 
 def _outbox_bodies(cutoff, as_of, dry_run) -> int:
-    from notifications.models import Message
+    from notifications.services import message_redaction_values, messages_redactable
 
-    # The same fields notifications.services.message_bodies_redact blanks, in pk ranges.
-    queryset = Message.objects.filter(
-        created_at__lt=cutoff,
-        redacted_at__isnull=True,
-        status__in=[*Message.FINAL_STATUSES, Message.Status.SENT],
-    )
-    now = timezone.now()
     return _in_pk_batches(
-        queryset,
-        lambda qs: qs.update(
-            subject="",
-            body_text="",
-            body_html="",
-            attachments=[],
-            to_address="",
-            last_error="",
-            redacted_at=now,
-            updated_at=now,
-        ),
+        messages_redactable(created_before=cutoff),
+        lambda qs: qs.update(**message_redaction_values()),
         dry_run,
     )
 
@@ -121,27 +105,15 @@ def _outbox_metadata(cutoff, as_of, dry_run) -> int:
 
 
 def _erasure_confirmations(cutoff, as_of, dry_run) -> int:
-    from notifications.models import Message
+    from notifications.services import message_redaction_values, messages_redactable
 
     from .erasure import ERASURE_CONFIRMATION_TEMPLATE
 
-    queryset = Message.objects.filter(
-        template_key=ERASURE_CONFIRMATION_TEMPLATE,
-        redacted_at__isnull=True,
-        status__in=[*Message.FINAL_STATUSES, Message.Status.SENT],
-    )
-    now = timezone.now()
     return _in_pk_batches(
-        queryset,
-        lambda qs: qs.update(
-            subject="",
-            body_text="",
-            body_html="",
-            to_address="",
-            last_error="",
-            redacted_at=now,
-            updated_at=now,
+        messages_redactable(created_before=cutoff).filter(
+            template_key=ERASURE_CONFIRMATION_TEMPLATE
         ),
+        lambda qs: qs.update(**message_redaction_values()),
         dry_run,
     )
 

@@ -41,3 +41,19 @@ def test_administrator_has_every_model_permission():
         "bookings.delete_supplier",
         "privacy.add_policyversion",
     } <= perms
+
+
+def test_roles_ensure_restores_groups_and_permissions_after_a_flush():
+    before = {
+        group.name: set(group.permissions.values_list("codename", flat=True))
+        for group in Group.objects.filter(name__in=roles.ALL_ROLES)
+    }
+    Group.objects.all().delete()
+    roles.roles_ensure()
+    roles.roles_ensure()  # idempotent
+    after = {
+        group.name: set(group.permissions.values_list("codename", flat=True))
+        for group in Group.objects.filter(name__in=roles.ALL_ROLES)
+    }
+    assert after == before
+    assert "view_calendarconnection" in after[roles.SUPPLIER_STAFF]

@@ -5,7 +5,9 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
-from privacy.selectors import policy_version_current
+from privacy.models import ConsentEvent
+from privacy.selectors import has_consent, policy_version_current
+from privacy.services import marketing_basis_for
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +82,22 @@ def test_email_is_unique_case_insensitively(client):
 def test_passwords_are_hashed_with_argon2(client):
     client.post(reverse("account_signup"), SIGNUP)
     assert User.objects.get(email="ola@example.com").password.startswith("argon2")
+
+
+def test_signup_records_optional_choices_in_the_consent_ledger(client):
+    client.post(reverse("account_signup"), {**SIGNUP, "sms_notifications": "on"})
+    user = User.objects.get(email="ola@example.com")
+    assert has_consent(subject=user, purpose="sms_notifications")
+    assert not has_consent(subject=user, purpose="marketing_email")
+    # The unticked marketing box is the Marketing Act §15 refusal at collection: recorded,
+    # so the existing-customer exception cannot apply later.
+    refusal = ConsentEvent.objects.get(subject_id=user.public_id, purpose="marketing_email")
+    assert (refusal.granted, refusal.source) == (False, "signup")
+    assert marketing_basis_for(user=user, channel="email") == "none"
+
+
+def test_signup_marketing_opt_in_is_consent(client):
+    client.post(reverse("account_signup"), {**SIGNUP, "marketing_email": "on"})
+    user = User.objects.get(email="ola@example.com")
+    assert marketing_basis_for(user=user, channel="email") == "consent"
+    assert not has_consent(subject=user, purpose="sms_notifications")

@@ -6,8 +6,10 @@ from .outbox import (
     message_dispatch,
     message_enqueue,
     message_enqueue_prerendered,
+    message_redaction_values,
     message_retry,
     messages_cancel_for_booking,
+    messages_redactable,
 )
 
 __all__ = [
@@ -17,7 +19,9 @@ __all__ = [
     "message_dispatch",
     "message_enqueue",
     "message_enqueue_prerendered",
+    "message_redaction_values",
     "message_retry",
     "messages_cancel_for_booking",
+    "messages_redactable",
     "outbox_relay",
 ]

@@ -5,6 +5,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from ..models import Message
@@ -192,6 +193,30 @@ def message_retry(*, message: Message) -> bool:
     return bool(updated)
 
 
+def messages_redactable(*, created_before: datetime) -> QuerySet[Message]:
+    """Finished messages created before a cut-off whose content has not been blanked yet."""
+    return Message.objects.filter(
+        created_at__lt=created_before,
+        redacted_at__isnull=True,
+        status__in=[*Message.FINAL_STATUSES, Message.Status.SENT],
+    )
+
+
+def message_redaction_values() -> dict:
+    """The update that blanks a message's rendered content and bare address."""
+    now = timezone.now()
+    return {
+        "subject": "",
+        "body_text": "",
+        "body_html": "",
+        "attachments": [],
+        "to_address": "",
+        "last_error": "",
+        "redacted_at": now,
+        "updated_at": now,
+    }
+
+
 def message_bodies_redact(*, older_than: timedelta | datetime = timedelta(days=90)) -> int:
     """Blank the rendered content and bare addresses of finished messages older than a cut-off.
 
@@ -199,17 +224,4 @@ def message_bodies_redact(*, older_than: timedelta | datetime = timedelta(days=9
     `older_than` is an age (timedelta) or a cut-off time. Returns how many rows were redacted.
     """
     cutoff = timezone.now() - older_than if isinstance(older_than, timedelta) else older_than
-    return Message.objects.filter(
-        created_at__lt=cutoff,
-        redacted_at__isnull=True,
-        status__in=[*Message.FINAL_STATUSES, Message.Status.SENT],
-    ).update(
-        subject="",
-        body_text="",
-        body_html="",
-        attachments=[],
-        to_address="",
-        last_error="",
-        redacted_at=timezone.now(),
-        updated_at=timezone.now(),
-    )
+    return messages_redactable(created_before=cutoff).update(**message_redaction_values())

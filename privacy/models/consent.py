@@ -78,6 +78,7 @@ class ConsentEvent(models.Model):
         WEB = "web", _("web (privacy centre)")
         API = "api", _("API")
         BANNER = "banner", _("cookie banner")
+        SIGNUP = "signup", _("sign-up form")
         SMS = "sms", _("SMS (STOP)")
         EMAIL_UNSUBSCRIBE = "email_unsubscribe", _("e-mail unsubscribe link")
         ADMIN = "admin", _("admin")
