@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from .art30 import art30_records, art30_rows
+from .art30_pdf import art30_pdf_render
 from .audit import audit_log
 from .models import AuditEntry, Breach, PrivacyRequest, ProcessorErasure, RetentionRule, SweepRun
 from .registry import registry
@@ -257,40 +259,21 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
 
 
 def record_of_processing(request: HttpRequest) -> HttpResponse:
-    """Art. 30 record: one row per data category, as a page or CSV for Datatilsynet."""
+    """Art. 30 record: one row per data category, as a page, CSV or PDF for Datatilsynet."""
     if not request.user.has_perm("privacy.view_retentionrule"):
         return HttpResponseRedirect(reverse("admin:index"))
-    records = [category.as_record() for category in registry.all()]
-    if request.GET.get("format") == "csv":
+    records = art30_records()
+    export_format = request.GET.get("format")
+    if export_format == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="behandlingsprotokoll.csv"'
         response.write("\ufeff")
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow(
-            [
-                "category",
-                "purpose",
-                "legal_basis",
-                "data_subjects",
-                "data",
-                "recipients",
-                "retention",
-                "controller",
-            ]
-        )
-        for record in records:
-            writer.writerow(
-                [
-                    record["name"],
-                    record["purpose"],
-                    record["legal_basis"],
-                    record["subjects"],
-                    ", ".join(record["data"]),
-                    ", ".join(record["recipients"]),
-                    record["retention"],
-                    "Preferium AS (Bookingtjeneste.no)",
-                ]
-            )
+        csv.writer(response, delimiter=";").writerows(art30_rows(records))
+        return response
+    if export_format == "pdf":
+        pdf = art30_pdf_render(art30_rows(records), generated_at=timezone.localtime())
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = 'attachment; filename="behandlingsprotokoll.pdf"'
         return response
     return TemplateResponse(
         request,

@@ -32,3 +32,17 @@ def processors_fake(settings):
     settings.TWILIO_API_URL = fake.url
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def dpo_client(client):
+    """A logged-in DPO with TOTP set up, so the admin lets them through."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from accounts import roles
+    from accounts.tests.factories import UserFactory
+
+    dpo = UserFactory(is_staff=True, role=roles.DPO)
+    TOTP.activate(dpo, generate_totp_secret())
+    client.force_login(dpo)
+    return client

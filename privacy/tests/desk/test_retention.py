@@ -212,18 +212,6 @@ def test_bad_as_of():
         call_command("privacy_sweep", "--as-of", "31.12.2030")
 
 
-@pytest.fixture
-def dpo_client(client):
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
-    from accounts import roles
-
-    dpo = UserFactory(is_staff=True, role=roles.DPO)
-    TOTP.activate(dpo, generate_totp_secret())
-    client.force_login(dpo)
-    return client
-
-
 def test_admin_pages(dpo_client):
     admin_client = dpo_client
     assert admin_client.get("/admin/privacy/retentionrule/").status_code == 200
