@@ -403,17 +403,26 @@ def booking_cancel(*, booking: Booking, by_user, by_supplier: bool, reason: str 
 
 
 def booking_reschedule(
-    *, booking: Booking, start: datetime, resource: Resource | None = None, by_user
+    *,
+    booking: Booking,
+    start: datetime,
+    resource: Resource | None = None,
+    by_user,
+    by_supplier: bool | None = None,
 ) -> Booking:
     """Move a pending or confirmed booking to `start` (and optionally another resource).
 
     The customer may reschedule only before the cancellation deadline; the supplier's staff
     (a user whose supplier_membership is the booking's supplier, or a superuser) always.
-    Sends booking_rescheduled. Raises InvalidBooking, SlotUnavailable,
-    CancellationDeadlinePassed.
+    `by_supplier=None` works the side out from `by_user`; the admin passes True after scoping
+    the booking to the user (so Administrators, who have no membership, count as supplier).
+    The supplier side skips only the deadline and minimum notice; opening hours, the past
+    and conflicts still apply. Sends booking_rescheduled. Raises InvalidBooking,
+    SlotUnavailable, InvalidStatusTransition, CancellationDeadlinePassed.
     """
     now = timezone.now()
-    by_supplier = _is_supplier_side(by_user, booking)
+    if by_supplier is None:
+        by_supplier = _is_supplier_side(by_user, booking)
     if not by_supplier and booking.customer_id != getattr(by_user, "pk", None):
         raise InvalidBooking(_("This is not your booking."), code="not_found")
     service = booking.service

@@ -177,6 +177,7 @@ class BookingAdmin(BookingAdminViews, SupplierScopedAdmin):
     search_fields = ["reference", "customer__full_name", "customer__email"]
     actions = ["confirm", "cancel_with_reason", "mark_no_show", "mark_completed"]
     change_list_template = "admin/bookings/booking/change_list.html"
+    change_form_template = "admin/bookings/booking/change_form.html"
     readonly_fields = [
         "reference",
         "supplier",
@@ -250,6 +251,11 @@ class BookingAdmin(BookingAdminViews, SupplierScopedAdmin):
                 self.admin_site.admin_view(self.phone_booking_view),
                 name="{}_{}_phone".format(*info),
             ),
+            path(
+                "<path:object_id>/move/",
+                self.admin_site.admin_view(self.move_booking_view),
+                name="{}_{}_move".format(*info),
+            ),
             *super().get_urls(),
         ]
 
@@ -261,3 +267,11 @@ class BookingAdmin(BookingAdminViews, SupplierScopedAdmin):
             "block_url": reverse("admin:bookings_busyblock_add"),
         }
         return super().changelist_view(request, extra_context)
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        # The "Move booking" button, shown only while the booking can still be moved.
+        extra_context = {
+            **(extra_context or {}),
+            "move_statuses": Booking.BLOCKING_STATUSES,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -148,3 +148,31 @@ class CancelReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (sent to the customer)"), max_length=500, widget=forms.Textarea({"rows": 3})
     )
+
+
+class MoveBookingForm(forms.Form):
+    """New start (in the supplier's local time) and resource for one booking.
+
+    Only the input's shape is checked here; opening hours, conflicts and status are the
+    service's rules (booking_reschedule), whose refusals the view adds as form errors.
+    """
+
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    resource = forms.ModelChoiceField(queryset=Resource.objects.none(), label=_("Resource"))
+
+    def __init__(self, *args, booking, resources, **kwargs) -> None:
+        self.tz = supplier_time_zone(booking.supplier)
+        local = timezone.localtime(booking.start, self.tz)
+        kwargs.setdefault(
+            "initial", {"date": local.date(), "time": local.time(), "resource": booking.resource}
+        )
+        super().__init__(*args, **kwargs)
+        # A foreign or unsuitable resource id is then simply "not a valid choice".
+        self.fields["resource"].queryset = resources
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date") and data.get("time"):
+            data["start"] = _aware(data["date"], data["time"], self.tz)
+        return data

@@ -1,4 +1,5 @@
-"""Custom admin pages for bookings: the day/week calendar, phone booking, cancel with reason."""
+"""Custom admin pages for bookings: the day/week calendar, phone booking, cancel with reason,
+move a booking."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -16,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import services
-from ..exceptions import BookingError
+from ..exceptions import BookingError, SlotUnavailable
 from ..models import Booking, BusyBlock, Resource, Service
-from .forms import CancelReasonForm, PhoneBookingForm
+from .forms import CancelReasonForm, MoveBookingForm, PhoneBookingForm
 from .scoping import scope_queryset
 
 
@@ -67,6 +69,11 @@ class BookingAdminViews:
                     "status": booking.status,
                     "status_label": booking.get_status_display(),
                     "url": reverse("admin:bookings_booking_change", args=[booking.pk]),
+                    "move_url": (
+                        reverse("admin:bookings_booking_move", args=[booking.pk])
+                        if booking.status in Booking.BLOCKING_STATUSES
+                        else ""
+                    ),
                 }
             )
         for block in blocks:
@@ -175,3 +182,62 @@ class BookingAdminViews:
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/bookings/booking/cancel_reason.html", context)
+
+    def move_booking_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Move one booking to another time and/or resource (the staff side of reschedule)."""
+        # get_object goes through the scoped queryset: another supplier's booking is a 404.
+        booking = self.get_object(request, unquote(object_id))
+        if not self.has_change_permission(request, booking):
+            raise PermissionDenied
+        change_url = reverse("admin:bookings_booking_change", args=[booking.pk])
+        if booking.status not in Booking.BLOCKING_STATUSES:
+            messages.error(request, _("Only pending or confirmed bookings can be moved."))
+            return redirect(change_url)
+        # Resources of this booking's supplier that perform its service; scoped once more so
+        # a foreign id can never be a valid choice, whatever the service's resource set says.
+        resources = scope_queryset(
+            request,
+            booking.service.resources.filter(is_active=True, supplier_id=booking.supplier_id),
+            "supplier",
+        ).order_by("sort_order", "name")
+        form = MoveBookingForm(request.POST or None, booking=booking, resources=resources)
+        if request.method == "POST" and form.is_valid():
+            try:
+                # The booking is already scoped to this user, so they act for the supplier:
+                # the customer's change deadline and minimum notice do not apply.
+                moved = services.booking_reschedule(
+                    booking=booking,
+                    start=form.cleaned_data["start"],
+                    resource=form.cleaned_data["resource"],
+                    by_user=request.user,
+                    by_supplier=True,
+                )
+            except SlotUnavailable as exc:
+                form.add_error(
+                    NON_FIELD_ERRORS,
+                    ValidationError(_("That time is no longer free."), code=exc.code),
+                )
+            except BookingError as exc:
+                form.add_error(NON_FIELD_ERRORS, ValidationError(exc.message, code=exc.code))
+            else:
+                local = timezone.localtime(moved.start, form.tz)
+                messages.success(
+                    request,
+                    _("Booking %(ref)s is moved to %(when)s (%(resource)s).")
+                    % {
+                        "ref": moved.reference,
+                        "when": local.strftime("%d.%m.%Y %H:%M"),
+                        "resource": moved.resource.name,
+                    },
+                )
+                return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Move booking %(ref)s") % {"ref": booking.reference},
+            "opts": self.opts,
+            "original": booking,
+            "booking": booking,
+            "current_start": timezone.localtime(booking.start, form.tz),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/bookings/booking/move.html", context)

@@ -2,14 +2,16 @@
 
 import hashlib
 import logging
+import re
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from ..models import Message
-from ..rendering import language_resolve, message_render
+from ..rendering import SMS_MAX_LENGTH, language_resolve, message_render
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,15 @@ def _message_create(*, dispatch: bool = True, **fields) -> Message | None:
         Message.objects.filter(pk=message.pk).update(dispatched_at=timezone.now())
         _dispatch_on_commit(message)
     return message
+
+
+def _with_stop_instruction(text: str, *, language: str) -> str:
+    """Every marketing SMS tells how to stop them (Marketing Act §15), whatever its template."""
+    if re.search(r"\bSTOP\b", text):
+        return text
+    with translation.override(language):
+        instruction = gettext("Reply STOP to unsubscribe.")
+    return text[: SMS_MAX_LENGTH - len(instruction) - 1].rstrip() + "\n" + instruction
 
 
 def message_enqueue(
@@ -107,6 +118,9 @@ def message_enqueue(
         language=resolved_language,
         context={"recipient": recipient, "booking": booking, **(context or {})},
     )
+    body_text = rendered.body_text
+    if purpose == Message.Purpose.MARKETING and channel == Message.Channel.SMS:
+        body_text = _with_stop_instruction(body_text, language=resolved_language)
     return _message_create(
         channel=channel,
         template_key=template_key,
@@ -116,7 +130,7 @@ def message_enqueue(
         to_address=to_address.strip(),
         booking=booking,
         subject=rendered.subject,
-        body_text=rendered.body_text,
+        body_text=body_text,
         body_html=rendered.body_html,
         attachments=list(attachments or []),
         due_at=due_at or timezone.now(),

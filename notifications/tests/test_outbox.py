@@ -192,3 +192,19 @@ def test_erased_user_keeps_the_record_but_gets_nothing():
     assert message_deliver(message_id=message.pk) == Message.Status.SUPPRESSED
     message.refresh_from_db()
     assert message.status_reason == "recipient_erased"
+
+
+def test_every_marketing_sms_ends_with_a_stop_instruction(customer):
+    customer.preferred_language = "nb"
+    customer.save(update_fields=["preferred_language"])
+    # A headline long enough to push the template's own STOP line past the SMS length limit.
+    message = message_enqueue(
+        template_key="marketing_newsletter",
+        channel="sms",
+        idempotency_key="sms:long",
+        recipient=customer,
+        purpose="marketing",
+        context={"headline": "Tilbud " * 400},
+    )
+    assert message.body_text.endswith("Svar STOP for å melde deg av.")
+    assert len(message.body_text) <= 1530

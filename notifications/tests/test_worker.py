@@ -73,6 +73,9 @@ class Worker:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+            # wait() covers the main process only; the pool child holding the provider's socket
+            # may still be dying, and until it is the fake cannot see the connection close.
+            _wait_for(lambda: not _live_members(self.process.pid), timeout=10)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -81,6 +84,20 @@ class Worker:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def _live_members(process_group: int) -> list[int]:
+    """Processes of a group that are not yet dead (zombies have closed their sockets)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended while we looked
+        state, group = fields[0], int(fields[2])
+        if group == process_group and state not in {"Z", "X"}:
+            members.append(int(stat.parent.name))
+    return members
 
 
 def _wait_for(condition, timeout: float = 60.0) -> bool:
