@@ -207,17 +207,21 @@ def _concurrent_receipts() -> list[dict]:
 
 
 def run():
+    from django.test import override_settings
+
     from payments.tests.fakes import StripeFake
 
     fake = StripeFake()
-    os.environ.update(
-        STRIPE_SECRET_KEY="sk_test_bench",
-        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
-        STRIPE_API_URL=fake.url,
-        LOG_LEVEL="ERROR",
-    )
+    stripe_settings = {
+        "STRIPE_SECRET_KEY": "sk_test_bench",
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STRIPE_API_URL": fake.url,
+    }
+    # The environment serves a run of this module alone; under `make bench` an earlier module
+    # has already loaded the settings, so they are overridden as well.
+    os.environ.update(stripe_settings, LOG_LEVEL="ERROR")
     try:
-        with benchmark_database():
+        with benchmark_database(), override_settings(**stripe_settings):
             from django.conf import settings
 
             from bookingtjeneste.celery import app

@@ -22,7 +22,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
-Interval = tuple[datetime, datetime]
+# Aware datetimes, or POSIX seconds (the selector reads them so from PostgreSQL: cheaper).
+Interval = tuple[datetime, datetime] | tuple[int, int]
+
+
+def _seconds(value: datetime | int) -> int:
+    return value if isinstance(value, int) else int(value.timestamp())
+
+
 T = TypeVar("T", int, datetime)
 
 
@@ -174,8 +181,7 @@ def free_slots(
     slots: list[Slot] = []
     for resource_id in resource_ids:
         merged = merge_intervals(
-            (int(start.timestamp()), int(end.timestamp()))
-            for start, end in busy.get(resource_id, ())
+            (_seconds(start), _seconds(end)) for start, end in busy.get(resource_id, ())
         )
         ends = [end for _, end in merged]
         count = len(merged)
