@@ -170,15 +170,7 @@ def free_slots(
     for row in overrides:
         by_date[row.date].append(row)
     busy = busy or {}
-    instants: dict[int, datetime] = {}
-
-    def instant(seconds: int) -> datetime:
-        value = instants.get(seconds)
-        if value is None:
-            value = instants[seconds] = datetime.fromtimestamp(seconds, UTC)
-        return value
-
-    slots: list[Slot] = []
+    found: list[tuple[int, int, int]] = []  # (start, resource_id, end) in POSIX seconds
     for resource_id in resource_ids:
         merged = merge_intervals(
             (_seconds(start), _seconds(end)) for start, end in busy.get(resource_id, ())
@@ -203,7 +195,12 @@ def free_slots(
                     while index < count and ends[index] <= start - before:
                         index += 1
                     if index >= count or merged[index][0] >= start + duration + after:
-                        slots.append(Slot(instant(start), resource_id, instant(start + duration)))
+                        found.append((start, resource_id, start + duration))
                     start += step
-    slots.sort()
-    return slots
+    # Sort integers, then build each distinct instant once: resources share start times.
+    found.sort()
+    instants = {
+        seconds: datetime.fromtimestamp(seconds, UTC)
+        for seconds in {start for start, _, _ in found} | {end for _, _, end in found}
+    }
+    return [Slot(instants[start], rid, instants[end]) for start, rid, end in found]

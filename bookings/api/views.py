@@ -171,17 +171,14 @@ def slots_json(availability: Availability) -> str:
         rid: json.dumps({"id": rid, "name": name}, ensure_ascii=False)
         for rid, name in availability.resources.items()
     }
-    formatted: dict[datetime, str] = {}
-
-    def local(value: datetime) -> str:
-        text = formatted.get(value)
-        if text is None:
-            text = formatted[value] = value.astimezone(tz).isoformat()
-        return text
-
+    slots = availability.slots
+    local = {
+        value: value.astimezone(tz).isoformat()
+        for value in {slot.start for slot in slots} | {slot.end for slot in slots}
+    }
     items = ",".join(
-        f'{{"start":"{local(start)}","end":"{local(end)}","resource":{refs[rid]}}}'
-        for start, rid, end in availability.slots
+        f'{{"start":"{local[start]}","end":"{local[end]}","resource":{refs[rid]}}}'
+        for start, rid, end in slots
     )
     return f'{{"slots":[{items}]}}'
 
