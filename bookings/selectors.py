@@ -80,43 +80,31 @@ def blocking_bookings(*, now: datetime) -> QuerySet[Booking]:
     )
 
 
-def _interval_rows(queryset: QuerySet) -> list[tuple[int, datetime, datetime]]:
-    """(resource_id, start, end) rows of a values_list queryset, without Django's converters.
+# Busy intervals are read as whole POSIX seconds computed by the database. Why: turning ~1,800
+# timestamps per 62-day request into datetimes cost more than the slot arithmetic itself
+# (psycopg parses timestamptz text in Python through Django's time-zone loader; SQLite goes
+# through parse_datetime). Starts round down and ends up, so a busy interval never shrinks.
+EPOCH_TEMPLATES = {
+    "postgresql": (
+        "FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint",
+        "CEIL(EXTRACT(EPOCH FROM %(expressions)s))::bigint",
+    ),
+    # Django stores UTC text with microseconds only when they are not zero. '%%%%s' reaches
+    # SQLite as '%s' after Django's own placeholder conversion.
+    "sqlite": (
+        "CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)",
+        "(CAST(strftime('%%%%s', %(expressions)s) AS INTEGER) + (instr(%(expressions)s, '.') > 0))",
+    ),
+}
 
-    Same SQL, one query. Why: on SQLite each datetime goes through parse_datetime + make_aware
-    (several µs); for the ~1000 intervals of a busy 62-day range that was the largest part of
-    the slots request. SQLite hands back naive UTC datetimes (or text); on PostgreSQL the
-    queryset already selects POSIX seconds (see _epoch), which need no conversion.
-    """
-    connection = connections[queryset.db]
-    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if connection.vendor != "sqlite":
-        return rows
-    return [(rid, _utc(start), _utc(end)) for rid, start, end in rows]
 
-
-def _epoch(field: str, *, round_up: bool = False) -> Func:
-    """PostgreSQL: a timestamptz column as whole POSIX seconds (a bigint).
-
-    Why: psycopg parses timestamptz text in Python through Django's time-zone loader, about
-    10 µs a value, which made up most of a 62-day slots request; integers load in C.
-    Starts round down and ends up, so a busy interval never shrinks.
-    """
-    rounding = "CEIL" if round_up else "FLOOR"
+def _epoch(field: str, *, vendor: str, round_up: bool = False) -> Func:
+    """A datetime column as whole POSIX seconds (an integer) on `vendor`'s database."""
     return Func(
         F(field),
-        template=f"{rounding}(EXTRACT(EPOCH FROM %(expressions)s))::bigint",
+        template=EPOCH_TEMPLATES[vendor][round_up],
         output_field=BigIntegerField(),
     )
-
-
-def _utc(value: datetime | str) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -170,27 +158,29 @@ def slots_for_service(
             date__lte=date_to,
         ).values_list("date", "resource_id", "is_closed", "start_time", "end_time")
     ]
-    busy: dict[int, list[tuple[datetime, datetime] | tuple[int, int]]] = {rid: [] for rid in ids}
+    busy: dict[int, list[tuple[int, int]]] = {rid: [] for rid in ids}
     bookings = blocking_bookings(now=now).filter(
         resource_id__in=ids, blocked_start__lt=range_end, blocked_end__gt=range_start
     )
     if exclude_booking_id is not None:
         bookings = bookings.exclude(pk=exclude_booking_id)
-    blocks = (
-        BusyBlock.objects.filter(resource_id__in=ids, start__lt=range_end, end__gt=range_start)
-        .order_by()
-        .values_list("resource_id", "start", "end")
+    blocks = BusyBlock.objects.filter(
+        resource_id__in=ids, start__lt=range_end, end__gt=range_start
+    ).order_by()
+    vendor = connections[bookings.db].vendor
+    bookings = bookings.values_list(
+        "resource_id",
+        _epoch("blocked_start", vendor=vendor),
+        _epoch("blocked_end", vendor=vendor, round_up=True),
     )
-    if connections[bookings.db].vendor == "postgresql":
-        bookings = bookings.values_list(
-            "resource_id", _epoch("blocked_start"), _epoch("blocked_end", round_up=True)
-        )
-        blocks = blocks.values_list("resource_id", _epoch("start"), _epoch("end", round_up=True))
-    else:
-        bookings = bookings.values_list("resource_id", "blocked_start", "blocked_end")
+    blocks = blocks.values_list(
+        "resource_id",
+        _epoch("start", vendor=vendor),
+        _epoch("end", vendor=vendor, round_up=True),
+    )
     # Bookings' blocked intervals and busy blocks are the same thing to the engine: one query.
     intervals = bookings.order_by().union(blocks, all=True)
-    for rid, start, end in _interval_rows(intervals):
+    for rid, start, end in intervals:
         busy[rid].append((start, end))
 
     slots = free_slots(

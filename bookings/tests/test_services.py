@@ -316,3 +316,23 @@ def test_slots_for_explicit_resource_and_empty_range(service, resource, monday):
         == []
     )
     assert isinstance(monday, date)
+
+
+def test_busy_times_with_seconds_never_shrink(service, resource, monday):
+    # Calendar sync can bring odd boundaries; the database rounds them outwards.
+    BusyBlock.objects.create(
+        resource=resource,
+        start=at(monday, 11) + timedelta(seconds=59, microseconds=500_000),
+        end=at(monday, 11, 30) + timedelta(microseconds=1),
+    )
+    BusyBlock.objects.create(
+        resource=resource, start=at(monday, 13), end=at(monday, 13) + timedelta(seconds=1)
+    )
+    starts = {
+        s.start for s in slots_for_service(service=service, date_from=monday, date_to=monday).slots
+    }
+    assert at(monday, 10, 30) in starts  # ends 11:00:00, before the block's 11:00:59.5
+    assert at(monday, 11) not in starts
+    assert at(monday, 11, 30) not in starts  # the block runs a microsecond past 11:30
+    assert at(monday, 12) in starts
+    assert at(monday, 13) not in starts and at(monday, 12, 30) in starts
