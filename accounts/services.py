@@ -43,18 +43,10 @@ def user_record_signup_choices(
     from privacy.purposes import Purpose
     from privacy.services import consent_set
 
+    choices = {Purpose.MARKETING_EMAIL: marketing_email}
     if sms_notifications:
+        choices[Purpose.SMS_NOTIFICATIONS] = True
+    for purpose, granted in choices.items():
         consent_set(
-            subject=user,
-            purpose=Purpose.SMS_NOTIFICATIONS,
-            granted=True,
-            source="signup",
-            request=request,
+            subject=user, purpose=purpose, granted=granted, source="signup", request=request
         )
-    consent_set(
-        subject=user,
-        purpose=Purpose.MARKETING_EMAIL,
-        granted=marketing_email,
-        source="signup",
-        request=request,
-    )
