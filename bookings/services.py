@@ -500,6 +500,30 @@ def booking_mark_completed(*, booking: Booking, by_user) -> Booking:
     return _finish(booking, Booking.Status.COMPLETED)
 
 
+def booking_create_with_sms_choice(
+    *, customer, sms_notifications: bool, request=None, **booking_kwargs
+) -> Booking:
+    """The website's booking: the customer's SMS choice and the booking commit together.
+
+    Consent is written first, in the same transaction, because the confirmation SMS is sent
+    after commit and checks consent then; recorded afterwards, the first SMS would be
+    suppressed. A refused booking rolls the choice back with it.
+    """
+    from privacy.purposes import Purpose
+    from privacy.services import consent_set
+
+    with transaction.atomic():
+        if sms_notifications:
+            consent_set(
+                subject=customer,
+                purpose=Purpose.SMS_NOTIFICATIONS,
+                granted=True,
+                source="web",
+                request=request,
+            )
+        return booking_create(customer=customer, **booking_kwargs)
+
+
 def booking_create_by_phone(
     *,
     staff_user,

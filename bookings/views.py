@@ -138,8 +138,10 @@ def booking_confirm(request: HttpRequest, service_id: int) -> HttpResponse:
     form = BookingConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            booking = services.booking_create(
+            booking = services.booking_create_with_sms_choice(
                 customer=request.user,
+                sms_notifications=form.cleaned_data["sms_notifications"],
+                request=request,
                 service=service,
                 start=start,
                 resource=resource,
@@ -151,8 +153,6 @@ def booking_confirm(request: HttpRequest, service_id: int) -> HttpResponse:
         except BookingError as exc:
             form.add_error(None, exc.message)
         else:
-            if form.cleaned_data["sms_notifications"]:
-                _record_sms_consent(request)
             return redirect("bookings:booking_detail", reference=booking.reference)
     tz = supplier_time_zone(service.supplier)
     return render(
@@ -169,20 +169,6 @@ def booking_confirm(request: HttpRequest, service_id: int) -> HttpResponse:
             "picker_url": picker_url,
             "hold_minutes": services.hold_minutes(),
         },
-    )
-
-
-def _record_sms_consent(request: HttpRequest) -> None:
-    # Imported here: the privacy app imports bookings models for its data map, and this is the
-    # only place the website flow touches consent.
-    from privacy.services import consent_set
-
-    consent_set(
-        subject=request.user,
-        purpose="sms_notifications",
-        granted=True,
-        source="web",
-        request=request,
     )
 
 

@@ -429,12 +429,9 @@ class ProcessorErasureAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Try the selected again"))
     def retry_selected(self, request, queryset):
-        from .desk_tasks import processor_erasure_run
+        from .propagation import processor_erasures_retry
 
-        ids = list(
-            queryset.exclude(status=ProcessorErasure.Status.DONE).values_list("pk", flat=True)
+        ids = processor_erasures_retry(
+            propagation_ids=list(queryset.values_list("pk", flat=True)), actor=request.user
         )
-        queryset.filter(pk__in=ids).update(status=ProcessorErasure.Status.PENDING)
-        for propagation_id in ids:
-            processor_erasure_run.delay_on_commit(propagation_id)
-        audit_log(action="erasure.processor_retry", actor=request.user, details={"ids": ids})
+        self.message_user(request, _("%(count)d queued again.") % {"count": len(ids)})

@@ -184,3 +184,20 @@ def processor_erasures_retry_due() -> list[int]:
     for propagation_id in ids:
         processor_erasure_run.delay(propagation_id)
     return ids
+
+
+def processor_erasures_retry(*, propagation_ids: list[int], actor) -> list[int]:
+    """The DPO's "try again": reset unfinished propagations and queue them after commit."""
+    from .audit import audit_log
+    from .desk_tasks import processor_erasure_run
+
+    unfinished = ProcessorErasure.objects.filter(pk__in=propagation_ids).exclude(
+        status=ProcessorErasure.Status.DONE
+    )
+    ids = list(unfinished.values_list("pk", flat=True))
+    with transaction.atomic():
+        ProcessorErasure.objects.filter(pk__in=ids).update(status=ProcessorErasure.Status.PENDING)
+        for propagation_id in ids:
+            processor_erasure_run.delay_on_commit(propagation_id)
+        audit_log(action="erasure.processor_retry", actor=actor, details={"ids": ids})
+    return ids

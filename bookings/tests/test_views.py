@@ -151,3 +151,38 @@ def test_payment_required_flow_shows_hold_and_pay_link(
     detail = client.get(response["Location"]).content.decode()
     assert f"/pay/{booking.reference}/" in detail
     assert timezone.localtime(booking.hold_expires_at).strftime("%H:%M") in detail
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sms_ticked_while_booking_gets_the_confirmation_sms(client, customer, service, monday):
+    # The confirmation is sent after commit and checks consent then: the choice made on the
+    # same page must already be in the ledger. Transactional, so that on_commit runs at the
+    # real commit, as in production.
+    from bookingtjeneste.celery import app
+    from notifications.gateways import console
+    from notifications.models import Message
+
+    customer.phone = "+4791234567"
+    customer.phone_verified_at = timezone.now()
+    customer.save(update_fields=["phone", "phone_verified_at"])
+    client.force_login(customer)
+    start = at(monday, 10).astimezone(OSLO).isoformat()
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, True
+    console.sent.clear()
+    try:
+        client.post(f"/book/{service.pk}/confirm/", {"start": start, "sms_notifications": "on"})
+    finally:
+        app.conf.task_always_eager = eager
+    sms = Message.objects.get(channel="sms", template_key="booking_confirmation")
+    assert sms.status == Message.Status.SENT, sms.status_reason
+    assert [m["to"] for m in console.sent if m["channel"] == "sms"] == ["+4791234567"]
+
+
+def test_refused_booking_does_not_record_the_sms_choice(client, customer, service, monday):
+    from privacy.selectors import has_consent
+
+    client.force_login(customer)
+    past = at(monday - timedelta(days=14), 10).astimezone(OSLO).isoformat()
+    client.post(f"/book/{service.pk}/confirm/", {"start": past, "sms_notifications": "on"})
+    assert Booking.objects.count() == 0
+    assert not has_consent(subject=customer, purpose="sms_notifications")

@@ -142,13 +142,15 @@ def test_a_changed_purpose_text_needs_consent_again():
     assert has_consent(subject=user, purpose="personalisation")
 
 
-def test_restricted_subjects_answer_no(monkeypatch):
-    from privacy import selectors
+def test_restricted_subjects_answer_no():
+    from privacy.request_desk import subject_restrict
 
     user = UserFactory()
     consent_set(subject=user, purpose="marketing_sms", granted=True, source="web")
-    monkeypatch.setattr(selectors, "RESTRICTION_CHECKS", [lambda u: u.pk == user.pk])
+    subject_restrict(user=user)  # Art. 18, as the DPO's desk does it
     assert not has_consent(subject=user, purpose="marketing_sms")
+    subject_restrict(user=user, restricted=False)
+    assert has_consent(subject=user, purpose="marketing_sms")
 
 
 def test_has_consent_at_a_past_moment():

@@ -119,3 +119,31 @@ def test_stuck_approved_request_is_resumed(eager_tasks, private_media):
     request.refresh_from_db()
     assert request.status == "completed"
     assert not type(rich.user).objects.filter(pk=rich.user.pk).exists()
+
+
+def test_dpo_retry_runs_failed_propagations_again_and_leaves_done_ones(
+    settings, eager_tasks, django_capture_on_commit_callbacks
+):
+    import uuid
+
+    from accounts.tests.factories import UserFactory
+    from privacy.propagation import processor_erasures_retry
+
+    settings.STRIPE_SECRET_KEY = settings.BREVO_API_KEY = ""  # console mode: recorded only
+    subject = uuid.uuid4()
+    failed = ProcessorErasure.objects.create(
+        subject_public_id=subject, processor="stripe", status="failed", last_error="503"
+    )
+    done = ProcessorErasure.objects.create(
+        subject_public_id=subject, processor="brevo", status="done"
+    )
+    dpo = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        ids = processor_erasures_retry(propagation_ids=[failed.pk, done.pk], actor=dpo)
+    assert ids == [failed.pk]
+    failed.refresh_from_db()
+    done.refresh_from_db()
+    assert (failed.status, failed.last_error, done.status) == ("console", "", "done")
+    entry = AuditEntry.objects.get(action="erasure.processor_retry")
+    assert entry.details == {"ids": [failed.pk]}
+    assert entry.actor_public_id == dpo.public_id
