@@ -7,18 +7,21 @@ stays at 09:00 local time on both sides of a daylight-saving change. Slots are t
 absolute time from each opening's start: in the repeated autumn hour both real hours are
 offered (distinct instants, none doubled) and the skipped spring hour simply does not exist.
 
-Complexity: busy intervals are sorted and merged once per resource (O(m log m)); opening
-intervals are generated in date order; a single forward-moving pointer over the merged busy
-list checks every candidate, so the whole run is O((n + m) log(n + m) + slots).
+Complexity: busy intervals are sorted and merged once per resource (O(m log m)). For each
+opening interval the free grid positions are found arithmetically, one step per busy interval
+that reaches into it (never one per candidate), and added as runs; a single integer sort orders
+the result. The whole run is O((n + m) log(n + m) + slots), with the per-slot part in C.
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import repeat
 from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -26,8 +29,29 @@ from zoneinfo import ZoneInfo
 Interval = tuple[datetime, datetime] | tuple[int, int]
 
 
-def _seconds(value: datetime | int) -> int:
-    return value if isinstance(value, int) else int(value.timestamp())
+def _as_seconds(intervals: Iterable[Interval]) -> list[tuple[int, int]]:
+    """Busy intervals as POSIX seconds; a fractional second widens the interval, never shrinks."""
+    return [
+        (start, end)
+        if type(start) is int and type(end) is int
+        else (math.floor(_timestamp(start)), math.ceil(_timestamp(end)))
+        for start, end in intervals
+    ]
+
+
+def _timestamp(value: datetime | int) -> float:
+    return value if isinstance(value, int) else value.timestamp()
+
+
+def _encoded(first: int, lo: int, hi: int, step: int, width: int, position: int) -> range:
+    """Starts first + k * step for k in [lo, hi), encoded as start * width + position."""
+    return range(
+        (first + lo * step) * width + position, (first + hi * step) * width + position, step * width
+    )
+
+
+def _utc(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 T = TypeVar("T", int, datetime)
@@ -170,37 +194,97 @@ def free_slots(
     for row in overrides:
         by_date[row.date].append(row)
     busy = busy or {}
-    found: list[tuple[int, int, int]] = []  # (start, resource_id, end) in POSIX seconds
-    for resource_id in resource_ids:
-        merged = merge_intervals(
-            (_seconds(start), _seconds(end)) for start, end in busy.get(resource_id, ())
-        )
+    # Each free start is encoded as start * width + rank (rank: the resource's place by id), so
+    # one integer sort orders slots by (start, resource) and whole runs of free starts are added
+    # as `range` objects, without a Python step per candidate.
+    resource_ids_by_rank = sorted(set(resource_ids))
+    width = len(resource_ids_by_rank)
+    rank = {rid: position for position, rid in enumerate(resource_ids_by_rank)}
+    keys: list[int] = []
+    opening_seconds: dict[tuple[date, time, time], tuple[int, int]] = {}
+    for resource_id in resource_ids_by_rank:
+        merged = merge_intervals(_as_seconds(busy.get(resource_id, ())))
         ends = [end for _, end in merged]
-        count = len(merged)
+        position = rank[resource_id]
         resource_weekly = weekly.get(resource_id, {})
         for day in _date_range(first_day, last_day):
             for open_time, close_time in opening_wall_clock(
                 resource_id=resource_id, day=day, weekly=resource_weekly, overrides=by_date
             ):
-                opens = int(local_instant(day, open_time, tz, fold=0).timestamp())
-                closes = int(local_instant(day, close_time, tz, fold=1).timestamp())
-                start = opens
-                # Skip ahead to the first candidate that respects the minimum notice.
-                if start < earliest:
-                    start = opens + -((opens - earliest) // step) * step
-                last_start = closes - duration
-                index = bisect.bisect_right(ends, start - before)
-                while start <= last_start:
-                    # The merged busy list is sorted: the pointer only ever moves forward.
-                    while index < count and ends[index] <= start - before:
-                        index += 1
-                    if index >= count or merged[index][0] >= start + duration + after:
-                        found.append((start, resource_id, start + duration))
-                    start += step
-    # Sort integers, then build each distinct instant once: resources share start times.
-    found.sort()
-    instants = {
-        seconds: datetime.fromtimestamp(seconds, UTC)
-        for seconds in {start for start, _, _ in found} | {end for _, _, end in found}
-    }
-    return [Slot(instants[start], rid, instants[end]) for start, rid, end in found]
+                key = (day, open_time, close_time)
+                if key not in opening_seconds:  # resources mostly share their hours
+                    opening_seconds[key] = (
+                        int(local_instant(day, open_time, tz, fold=0).timestamp()),
+                        int(local_instant(day, close_time, tz, fold=1).timestamp()),
+                    )
+                opens, closes = opening_seconds[key]
+                first = opens
+                # Skip ahead to the first grid position that respects the minimum notice.
+                if first < earliest:
+                    first = opens + -((opens - earliest) // step) * step
+                count = (closes - duration - first) // step + 1  # candidates first + k * step
+                for lo, hi in _free_runs(
+                    first=first,
+                    count=count,
+                    step=step,
+                    reach_before=before,
+                    reach_after=duration + after,
+                    merged=merged,
+                    ends=ends,
+                ):
+                    keys.extend(_encoded(first, lo, hi, step, width, position))
+    return _slots_from_keys(keys, resource_ids_by_rank, duration)
+
+
+def _free_runs(
+    *,
+    first: int,
+    count: int,
+    step: int,
+    reach_before: int,
+    reach_after: int,
+    merged: list[tuple[int, int]],
+    ends: list[int],
+) -> Iterator[tuple[int, int]]:
+    """Runs [lo, hi) of k whose candidate s = first + k * step is free, k in [0, count).
+
+    Busy [b0, b1) blocks s when s - reach_before < b1 and b0 < s + reach_after: a contiguous
+    run of k. The merged busy list is sorted and disjoint, so the runs come in order; the
+    search starts at the first busy interval that can still reach `first` (bisect).
+    """
+    free_from = 0
+    index = bisect.bisect_right(ends, first - reach_before)
+    while index < len(merged) and free_from < count:
+        busy_start, busy_end = merged[index]
+        blocked_from = (busy_start - reach_after - first) // step + 1
+        if blocked_from >= count:
+            break
+        if blocked_from > free_from:
+            yield free_from, blocked_from
+        blocked_to = -((first - busy_end - reach_before) // step)  # ceiling division
+        free_from = max(free_from, blocked_to)
+        index += 1
+    if free_from < count:
+        yield free_from, count
+
+
+def _slots_from_keys(keys: list[int], resource_ids_by_rank: list[int], duration: int) -> list[Slot]:
+    """Sorted slots from encoded keys (start * width + rank), building each instant once."""
+    width = len(resource_ids_by_rank)
+    keys.sort()
+    starts = [key // width for key in keys]
+    instants = {seconds: _utc(seconds) for seconds in {*starts, *(s + duration for s in starts)}}
+    # tuple.__new__ builds the named tuples in C: NamedTuple's own __new__ is a Python call per
+    # slot, and a 62-day range holds thousands of slots.
+    return list(
+        map(
+            tuple.__new__,
+            repeat(Slot),
+            zip(
+                map(instants.__getitem__, starts),
+                [resource_ids_by_rank[key % width] for key in keys],
+                [instants[start + duration] for start in starts],
+                strict=True,
+            ),
+        )
+    )

@@ -107,6 +107,45 @@ def _epoch(field: str, *, vendor: str, round_up: bool = False) -> Func:
     )
 
 
+def _fetch_raw(queryset: QuerySet) -> list[tuple]:
+    """All rows of a values_list query as the driver returns them.
+
+    Only for columns whose driver type is already final (here integers): it skips Django's
+    per-value converters and chunked fetching, a measurable share of the slots API's time.
+    """
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def weekly_hours_of(resource_ids: list[int]) -> list[WeeklyHours]:
+    """The resources' weekly opening intervals, as the slot engine takes them."""
+    return [
+        WeeklyHours(resource_id=rid, weekday=weekday, start=start, end=end)
+        for rid, weekday, start, end in OpeningHours.objects.filter(resource_id__in=resource_ids)
+        .order_by()  # the model's ordering joins resource and supplier: not needed here
+        .values_list("resource_id", "weekday", "start_time", "end_time")
+    ]
+
+
+def date_overrides_of(
+    *, supplier_id: int, resource_ids: list[int], date_from: date, date_to: date
+) -> list[DateOverride]:
+    """Date exceptions of the resources and supplier-wide ones, over local dates (inclusive)."""
+    return [
+        DateOverride(date=day, resource_id=rid, is_closed=closed, start=start, end=end)
+        for day, rid, closed, start, end in DateException.objects.filter(
+            Q(resource__isnull=True) | Q(resource_id__in=resource_ids),
+            supplier_id=supplier_id,
+            date__gte=date_from,
+            date__lte=date_to,
+        )
+        .order_by()
+        .values_list("date", "resource_id", "is_closed", "start_time", "end_time")
+    ]
+
+
 @dataclass(frozen=True)
 class Availability:
     slots: list[Slot]
@@ -143,21 +182,10 @@ def slots_for_service(
     range_start = datetime.combine(date_from - timedelta(days=1), time.min, tzinfo=tz)
     range_end = datetime.combine(date_to + timedelta(days=2), time.min, tzinfo=tz)
 
-    weekly = [
-        WeeklyHours(resource_id=rid, weekday=weekday, start=start, end=end)
-        for rid, weekday, start, end in OpeningHours.objects.filter(resource_id__in=ids)
-        .values_list("resource_id", "weekday", "start_time", "end_time")
-        .iterator()
-    ]
-    overrides = [
-        DateOverride(date=day, resource_id=rid, is_closed=closed, start=start, end=end)
-        for day, rid, closed, start, end in DateException.objects.filter(
-            Q(resource__isnull=True) | Q(resource_id__in=ids),
-            supplier_id=service.supplier_id,
-            date__gte=date_from,
-            date__lte=date_to,
-        ).values_list("date", "resource_id", "is_closed", "start_time", "end_time")
-    ]
+    weekly = weekly_hours_of(ids)
+    overrides = date_overrides_of(
+        supplier_id=service.supplier_id, resource_ids=ids, date_from=date_from, date_to=date_to
+    )
     busy: dict[int, list[tuple[int, int]]] = {rid: [] for rid in ids}
     bookings = blocking_bookings(now=now).filter(
         resource_id__in=ids, blocked_start__lt=range_end, blocked_end__gt=range_start
@@ -180,7 +208,7 @@ def slots_for_service(
     )
     # Bookings' blocked intervals and busy blocks are the same thing to the engine: one query.
     intervals = bookings.order_by().union(blocks, all=True)
-    for rid, start, end in intervals:
+    for rid, start, end in _fetch_raw(intervals):
         busy[rid].append((start, end))
 
     slots = free_slots(

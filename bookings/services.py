@@ -12,16 +12,16 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import signals
-from .availability import DateOverride, WeeklyHours, free_slots
+from .availability import free_slots
 from .exceptions import (
     CancellationDeadlinePassed,
     IdempotencyKeyReused,
@@ -29,11 +29,13 @@ from .exceptions import (
     InvalidStatusTransition,
     SlotUnavailable,
 )
-from .models import Booking, BusyBlock, DateException, OpeningHours, Resource, Service
+from .models import Booking, BusyBlock, Resource, Service
 from .selectors import (
     booking_cancellation_deadline,
+    date_overrides_of,
     slot_rules_for,
     supplier_time_zone,
+    weekly_hours_of,
 )
 
 logger = logging.getLogger(__name__)
@@ -140,32 +142,16 @@ def _validate_time(
         tz=tz,
         rules=rules,
         now=now,
-        weekly_hours=_weekly_hours(ids),
-        overrides=_overrides(service.supplier_id, ids, day),
+        weekly_hours=weekly_hours_of(ids),
+        overrides=date_overrides_of(
+            supplier_id=service.supplier_id, resource_ids=ids, date_from=day, date_to=day
+        ),
     )
     if not any(slot.start == start for slot in offered):
         raise InvalidBooking(
             _("The service is not offered at this time (outside opening hours)."),
             code="outside_opening_hours",
         )
-
-
-def _weekly_hours(ids: list[int]) -> list[WeeklyHours]:
-    return [
-        WeeklyHours(resource_id=rid, weekday=weekday, start=s, end=e)
-        for rid, weekday, s, e in OpeningHours.objects.filter(resource_id__in=ids).values_list(
-            "resource_id", "weekday", "start_time", "end_time"
-        )
-    ]
-
-
-def _overrides(supplier_id: int, ids: list[int], day: date) -> list[DateOverride]:
-    return [
-        DateOverride(date=d, resource_id=rid, is_closed=closed, start=s, end=e)
-        for d, rid, closed, s, e in DateException.objects.filter(
-            Q(resource__isnull=True) | Q(resource_id__in=ids), supplier_id=supplier_id, date=day
-        ).values_list("date", "resource_id", "is_closed", "start_time", "end_time")
-    ]
 
 
 def _candidate_resources(service: Service, resource: Resource | None) -> list[Resource]:

@@ -202,21 +202,26 @@ def opening_instants(weekly, day):
     ]
 
 
+def slots_in_window(resource_ids, weekly, busy, rules, now):
+    """The engine over the property tests' window: BASE's date and DAYS days after it."""
+    return free_slots(
+        resource_ids=resource_ids,
+        date_from=BASE.date(),
+        date_to=BASE.date() + timedelta(days=DAYS),
+        tz=OSLO,
+        rules=rules,
+        now=now,
+        weekly_hours=weekly,
+        busy=busy,
+    )
+
+
 @settings(max_examples=150, deadline=None)
 @given(scenarios())
 def test_properties(scenario):
     weekly, busy, rules, now = scenario
     first, last = BASE.date(), BASE.date() + timedelta(days=DAYS)
-    slots = free_slots(
-        resource_ids=[1],
-        date_from=first,
-        date_to=last,
-        tz=OSLO,
-        rules=rules,
-        now=now,
-        weekly_hours=weekly,
-        busy={1: busy},
-    )
+    slots = slots_in_window([1], weekly, {1: busy}, rules, now)
     before = timedelta(minutes=rules.buffer_before)
     after = timedelta(minutes=rules.buffer_after)
     duration = timedelta(minutes=rules.duration)
@@ -248,3 +253,27 @@ def test_properties(scenario):
                     assert start in offered, f"free slot {start} missing"
                 start += step
         day += timedelta(days=1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(scenarios(), min_size=1, max_size=3), st.permutations([7, 3, 42]))
+def test_several_resources_equal_each_resource_alone(per_resource, resource_ids):
+    """Several resources in one call give exactly the single-resource answers, merged in
+    (start, resource id) order, and with a sub-second busy edge never shrinking a busy span."""
+    ids = resource_ids[: len(per_resource)]
+    rules, now = per_resource[0][2], per_resource[0][3]
+    weekly_all, busy_all, expected = [], {}, []
+    for rid, (weekly, busy, _rules, _now) in zip(ids, per_resource, strict=True):
+        weekly = [WeeklyHours(rid, row.weekday, row.start, row.end) for row in weekly]
+        busy = [
+            (start + timedelta(microseconds=500), end + timedelta(microseconds=500))
+            for start, end in busy
+        ]
+        weekly_all += weekly
+        busy_all[rid] = busy
+        expected += slots_in_window([rid], weekly, {rid: busy}, rules, now)
+    together = slots_in_window(ids, weekly_all, busy_all, rules, now)
+    assert together == sorted(expected, key=lambda slot: (slot.start, slot.resource_id))
+    for slot in together:
+        for busy_start, busy_end in busy_all[slot.resource_id]:
+            assert not (slot.start < busy_end and busy_start < slot.end)
