@@ -45,7 +45,7 @@ messages: install
 	for app in $(APPS); do (cd $$app && mkdir -p locale && ../$(BIN)/python ../manage.py makemessages -l nb -l en --no-obsolete); done
 	$(BIN)/python manage.py makemessages -l nb -l en --no-obsolete $(foreach app,$(APPS),--ignore '$(app)/*') \
 		--ignore '.venv/*' --ignore 'benchmarks/*' --ignore 'scripts/*' --ignore 'staticfiles/*'
-	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+	$(BIN)/python manage.py compilemessages --ignore '.venv/*' --ignore 'benchmarks/*'
 
 worker: install
 	$(BIN)/celery -A bookingtjeneste worker --loglevel=INFO

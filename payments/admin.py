@@ -8,6 +8,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from bookingtjeneste.spreadsheet import csv_attachment
+
 from .export import receipts_csv
 from .models import (
     Order,
@@ -374,12 +376,10 @@ class ReceiptAdmin(ReadOnlyAdmin):
                 ),
                 request.user,
             ).select_related("payment", "corrects")
-            response = HttpResponse(receipts_csv(receipts), content_type="text/csv; charset=utf-8")
             filename = (
                 f"receipts-{form.cleaned_data['date_from']}-{form.cleaned_data['date_to']}.csv"
             )
-            response["Content-Disposition"] = f'attachment; filename="{filename}"'
-            return response
+            return csv_attachment(receipts_csv(receipts), filename=filename)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Export receipts for a period"),

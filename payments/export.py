@@ -1,10 +1,10 @@
 """Finance export: receipts of a period as CSV for the bookkeeper (Excel-friendly, Norwegian)."""
 
-import csv
-import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from django.utils import timezone
+
+from bookingtjeneste.spreadsheet import spreadsheet_csv
 
 from .models import Receipt, format_nok
 
@@ -26,32 +26,26 @@ HEADER = [
 
 
 def receipts_csv(receipts: Iterable[Receipt]) -> str:
-    """One row per receipt line (each VAT rate separately), amounts in NOK with decimal comma.
+    """One row per receipt line (each VAT rate separately), amounts in NOK with decimal comma."""
+    return spreadsheet_csv(HEADER, _rows(receipts))
 
-    Semicolon-separated with a byte-order mark: what Norwegian Excel opens correctly.
-    """
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(HEADER)
+
+def _rows(receipts: Iterable[Receipt]) -> Iterator[list[object]]:
     for receipt in receipts:
         issued = timezone.localtime(receipt.issued_at).strftime("%Y-%m-%d %H:%M:%S")
         for line in receipt.lines:
-            writer.writerow(
-                [
-                    receipt.seller_organisation_number,
-                    receipt.seller_name,
-                    receipt.number,
-                    receipt.kind,
-                    issued,
-                    receipt.booking_reference,
-                    receipt.provider,
-                    receipt.payment.provider_reference,
-                    receipt.corrects.number if receipt.corrects_id else "",
-                    str(line["vat_rate"]).replace(".", ","),
-                    format_nok(line["amount_ore"]).replace("\u00a0", ""),
-                    format_nok(line["vat_ore"]).replace("\u00a0", ""),
-                    format_nok(line["amount_ore"] - line["vat_ore"]).replace("\u00a0", ""),
-                ]
-            )
-    return buffer.getvalue()
+            yield [
+                receipt.seller_organisation_number,
+                receipt.seller_name,
+                receipt.number,
+                receipt.kind,
+                issued,
+                receipt.booking_reference,
+                receipt.provider,
+                receipt.payment.provider_reference,
+                receipt.corrects.number if receipt.corrects_id else "",
+                str(line["vat_rate"]).replace(".", ","),
+                format_nok(line["amount_ore"]).replace("\u00a0", ""),
+                format_nok(line["vat_ore"]).replace("\u00a0", ""),
+                format_nok(line["amount_ore"] - line["vat_ore"]).replace("\u00a0", ""),
+            ]

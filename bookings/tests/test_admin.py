@@ -311,3 +311,35 @@ def test_staff_without_membership_sees_nothing(client, world):
     booking = world.objects["mine"][Booking]
     assert client.get(admin_url(Booking, "change", booking.pk)).status_code in (403, 404)
     assert isinstance(time(9), time)
+
+
+def test_export_action_writes_only_own_bookings_as_csv(staff_client, world):
+    theirs = world.objects["theirs"][Booking]
+    mine = world.objects["mine"][Booking]
+    mine.customer.full_name = '=HYPERLINK("http://evil.example")'
+    mine.customer.save(update_fields=["full_name"])
+    response = staff_client.post(
+        admin_url(Booking, "changelist"),
+        {"action": "export_csv", "_selected_action": [theirs.pk, mine.pk]},
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="bookings-')
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = [line.split(";") for line in text.removeprefix("\ufeff").split("\r\n") if line]
+    assert len(rows) == 2  # the header and my one booking: theirs was never selectable
+    assert rows[1][0] == mine.reference and theirs.reference not in text
+    local = timezone.localtime(mine.start)
+    assert rows[1][1:3] == [local.strftime("%Y-%m-%d"), local.strftime("%H:%M")]
+    # A customer-typed formula reaches the spreadsheet as text, not as a formula.
+    assert '"\'=HYPERLINK(""http://evil.example"")"' in text
+
+
+def test_export_action_needs_a_selection(staff_client, world):
+    response = staff_client.post(
+        admin_url(Booking, "changelist"), {"action": "export_csv", "_selected_action": []}
+    )
+    # Django answers with the list page and its "select items" message, not an empty file.
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
