@@ -1,4 +1,5 @@
-"""The four roles, as Django groups with explicit permissions.
+"""The four roles, as Django groups with explicit permissions, and how much of the
+suppliers' data each may see (`supplier_scoped`: the one rule every app's admin applies).
 
 The groups themselves are created by migration 0002. Permissions are granted here after every
 migrate, because a later app's permissions only exist once that app has been migrated: each
@@ -8,6 +9,7 @@ app's permissions are granted when its own post_migrate signal fires.
 from typing import Any
 
 from django.apps import AppConfig
+from django.db.models import QuerySet
 
 CUSTOMER = "Customer"
 SUPPLIER_STAFF = "Supplier staff"
@@ -96,3 +98,37 @@ def roles_ensure(using: str = "default") -> None:
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0, using=using)
         grant_role_permissions(app_config, using=using)
+
+
+def sees_every_supplier(user) -> bool:
+    """Superusers and Administrators see every supplier's data; nobody else does."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_sees_every_supplier", None)
+    if cached is None:
+        cached = user.groups.filter(name=ADMINISTRATOR).exists()
+        user._sees_every_supplier = cached
+    return cached
+
+
+def staff_supplier_id(user) -> int | None:
+    """The supplier an active staff user works for, or None (no membership)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    membership = getattr(user, "supplier_membership", None)
+    return membership.supplier_id if membership is not None else None
+
+
+def supplier_scoped(queryset: QuerySet, user, supplier_path: str = "supplier") -> QuerySet:
+    """`queryset` as `user` may see it: everything (superuser, Administrator), their own
+    supplier's rows (supplier staff), nothing otherwise. `supplier_path` leads from the model
+    to its supplier ("" when the model is Supplier itself), e.g. "order__supplier"."""
+    if sees_every_supplier(user):
+        return queryset
+    supplier_id = staff_supplier_id(user)
+    if supplier_id is None:
+        return queryset.none()
+    lookup = f"{supplier_path}_id" if supplier_path else "pk"
+    return queryset.filter(**{lookup: supplier_id})

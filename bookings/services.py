@@ -20,6 +20,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.roles import sees_every_supplier, staff_supplier_id
+
 from . import signals
 from .availability import free_slots
 from .exceptions import (
@@ -398,10 +400,9 @@ def booking_reschedule(
 ) -> Booking:
     """Move a pending or confirmed booking to `start` (and optionally another resource).
 
-    The customer may reschedule only before the cancellation deadline; the supplier's staff
-    (a user whose supplier_membership is the booking's supplier, or a superuser) always.
-    `by_supplier=None` works the side out from `by_user`; the admin passes True after scoping
-    the booking to the user (so Administrators, who have no membership, count as supplier).
+    The customer may reschedule only before the cancellation deadline; the supplier's side
+    (its staff, superusers and Administrators: accounts.roles) always. `by_supplier=None`
+    works the side out from `by_user`; the admin passes True after scoping the booking.
     The supplier side skips only the deadline and minimum notice; opening hours, the past
     and conflicts still apply. Sends booking_rescheduled. Raises InvalidBooking,
     SlotUnavailable, InvalidStatusTransition, CancellationDeadlinePassed.
@@ -454,12 +455,9 @@ def booking_reschedule(
 
 
 def _is_supplier_side(user, booking: Booking) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None:
         return False
-    if user.is_superuser:
-        return True
-    membership = getattr(user, "supplier_membership", None)
-    return membership is not None and membership.supplier_id == booking.supplier_id
+    return sees_every_supplier(user) or staff_supplier_id(user) == booking.supplier_id
 
 
 def _finish(booking: Booking, status: str) -> Booking:
@@ -521,12 +519,10 @@ def booking_create_by_phone(
 ) -> Booking:
     """Supplier staff enter a booking taken by phone (confirmed; notice not enforced).
 
-    Precondition: `staff_user` belongs to the service's supplier (or is a superuser).
+    Precondition: `staff_user` works for the service's supplier (or sees every supplier).
     """
-    if not staff_user.is_superuser:
-        membership = getattr(staff_user, "supplier_membership", None)
-        if membership is None or membership.supplier_id != service.supplier_id:
-            raise InvalidBooking(_("You can only book your own supplier's services."))
+    if not sees_every_supplier(staff_user) and staff_supplier_id(staff_user) != service.supplier_id:
+        raise InvalidBooking(_("You can only book your own supplier's services."))
     return booking_create(
         customer=customer,
         service=service,

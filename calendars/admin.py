@@ -10,16 +10,18 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.roles import sees_every_supplier, staff_supplier_id
+
 from . import services
 from .models import CalendarConnection, EventMirror
-from .selectors import connections_visible_to, mirrors_visible_to, user_supplier_id
+from .selectors import connections_visible_to, mirrors_visible_to
 
 
 def _is_calendar_staff(user) -> bool:
     # Supplier staff manage their own resources' calendars; the scoped querysets below do
     # the rest, so this does not depend on a group permission being granted.
-    return user.is_active and (
-        user.is_superuser or (user.is_staff and user_supplier_id(user) is not None)
+    return sees_every_supplier(user) or (
+        user.is_active and user.is_staff and staff_supplier_id(user) is not None
     )
 
 

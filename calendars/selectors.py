@@ -2,27 +2,18 @@
 
 from django.db.models import QuerySet
 
+from accounts.roles import sees_every_supplier, supplier_scoped
 from bookings.models import Resource
 
 from .models import CalendarConnection, EventMirror
 
 
-def user_supplier_id(user) -> int | None:
-    membership = getattr(user, "supplier_membership", None)
-    return membership.supplier_id if membership is not None else None
-
-
 def manageable_resources(*, user) -> QuerySet[Resource]:
-    """Resources whose calendar `user` may connect: all for superusers, their own supplier's
-    for supplier staff, none for anyone else."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    """Resources whose calendar `user` may connect: every one for superusers and
+    Administrators, their own supplier's for supplier staff, none for anyone else."""
+    if not sees_every_supplier(user) and not getattr(user, "is_staff", False):
         return Resource.objects.none()
-    if user.is_superuser:
-        return Resource.objects.select_related("supplier")
-    supplier_id = user_supplier_id(user)
-    if supplier_id is None or not user.is_staff:
-        return Resource.objects.none()
-    return Resource.objects.select_related("supplier").filter(supplier_id=supplier_id)
+    return supplier_scoped(Resource.objects.select_related("supplier"), user)
 
 
 def connections_visible_to(*, user) -> QuerySet[CalendarConnection]:

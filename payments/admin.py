@@ -3,11 +3,13 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import supplier_scoped
 from bookingtjeneste.spreadsheet import csv_attachment
 
 from .export import receipts_csv
@@ -23,7 +25,7 @@ from .models import (
 )
 from .providers.base import ProviderError
 from .providers.registry import registry
-from .selectors import payment_refundable_ore, receipts_for_period, supplier_scope
+from .selectors import payment_refundable_ore, receipts_for_period
 from .services import payment_refresh, refund_create
 
 
@@ -31,9 +33,7 @@ class SupplierScopedAdmin(admin.ModelAdmin):
     supplier_field = "supplier"
 
     def get_queryset(self, request: HttpRequest):
-        return supplier_scope(
-            super().get_queryset(request), request.user, field=self.supplier_field
-        )
+        return supplier_scoped(super().get_queryset(request), request.user, self.supplier_field)
 
 
 class ReadOnlyAdmin(SupplierScopedAdmin):
@@ -83,10 +83,10 @@ class SupplierPaymentSettingsAdmin(SupplierScopedAdmin):
         return ", ".join(obj.enabled_providers)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "supplier" and not request.user.is_superuser:
+        if db_field.name == "supplier":
             from bookings.models import Supplier
 
-            kwargs["queryset"] = supplier_scope(Supplier.objects.all(), request.user, field="pk")
+            kwargs["queryset"] = supplier_scoped(Supplier.objects.all(), request.user, "")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -168,6 +168,8 @@ class OrderAdmin(ReadOnlyAdmin):
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
     supplier_field = "order__supplier"
+    # Addresses typed without a scheme are read as https (Django 6's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "__str__",
         "order",
@@ -229,7 +231,7 @@ class RefundAddForm(forms.ModelForm):
             status__in=(Payment.Status.PAID, Payment.Status.AUTHORIZED)
         )
         if request is not None:
-            payments = supplier_scope(payments, request.user, field="order__supplier")
+            payments = supplier_scoped(payments, request.user, "order__supplier")
         self.fields["payment"].queryset = payments.select_related("order")
 
     def clean(self):
@@ -370,7 +372,7 @@ class ReceiptAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         form = ExportPeriodForm(request.GET or None)
         if form.is_valid():
-            receipts = supplier_scope(
+            receipts = supplier_scoped(
                 receipts_for_period(
                     date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"]
                 ),

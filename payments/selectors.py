@@ -7,6 +7,8 @@ from django.db.models import QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import supplier_scoped
+
 from .models import Order, Payment, Receipt, Refund, SupplierPaymentSettings
 from .providers.base import PaymentProvider
 from .providers.registry import registry
@@ -73,22 +75,12 @@ def payment_refundable_ore(*, payment: Payment) -> int:
     return max(base - payment.refunded_ore - refund_reserved_ore(payment=payment), 0)
 
 
-def supplier_scope(queryset: QuerySet, user, *, field: str = "supplier") -> QuerySet:
-    """Rows of the user's own supplier (staff), all rows (superuser), nothing otherwise."""
-    if user.is_superuser:
-        return queryset
-    membership = getattr(user, "supplier_membership", None)
-    if membership is None:
-        return queryset.none()
-    return queryset.filter(**{field: membership.supplier_id})
-
-
 def receipt_visible_to(*, receipt: Receipt, user) -> bool:
     if not user.is_authenticated:
         return False
     if receipt.order.customer_id == user.pk:
         return True
-    return user.is_staff and supplier_scope(Receipt.objects.filter(pk=receipt.pk), user).exists()
+    return user.is_staff and supplier_scoped(Receipt.objects.filter(pk=receipt.pk), user).exists()
 
 
 def receipts_for_period(*, date_from: date, date_to: date, supplier=None) -> QuerySet[Receipt]:

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -164,6 +165,8 @@ class ConsentSubjectLinkAdmin(ReadOnlyAdmin):
 
 @admin.register(Processor)
 class ProcessorAdmin(admin.ModelAdmin):
+    # Addresses typed without a scheme are read as https (Django 6's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "name",
         "service",

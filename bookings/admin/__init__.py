@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import sees_every_supplier, staff_supplier_id
 from bookingtjeneste.spreadsheet import csv_attachment
 
 from .. import services
@@ -26,12 +27,7 @@ from ..models import (
     SupplierStaff,
 )
 from .forms import BusyBlockForm, DateExceptionForm, OpeningHoursFormSet
-from .scoping import (
-    ScopedInline,
-    SupplierScopedAdmin,
-    sees_every_supplier,
-    staff_supplier_id,
-)
+from .scoping import ScopedInline, SupplierScopedAdmin
 from .views import BookingAdminViews
 
 

@@ -13,38 +13,14 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
-from accounts import roles
+from accounts.roles import sees_every_supplier, staff_supplier_id, supplier_scoped
 
 from ..models import Resource, Service, Supplier
 
 
-def sees_every_supplier(user) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    cached = getattr(user, "_sees_every_supplier", None)
-    if cached is None:
-        cached = user.groups.filter(name=roles.ADMINISTRATOR).exists()
-        user._sees_every_supplier = cached
-    return cached
-
-
-def staff_supplier_id(user) -> int | None:
-    """The supplier a staff user works for, or None (no membership)."""
-    membership = getattr(user, "supplier_membership", None) if user.is_authenticated else None
-    return membership.supplier_id if membership is not None else None
-
-
 def scope_queryset(request: HttpRequest, queryset: QuerySet, supplier_path: str) -> QuerySet:
     """`queryset` limited to the request user's supplier (nothing without a membership)."""
-    if sees_every_supplier(request.user):
-        return queryset
-    supplier_id = staff_supplier_id(request.user)
-    if supplier_id is None:
-        return queryset.none()
-    lookup = f"{supplier_path}_id" if supplier_path else "pk"
-    return queryset.filter(**{lookup: supplier_id})
+    return supplier_scoped(queryset, request.user, supplier_path)
 
 
 # How to reach the supplier from each model that appears as a choice in a form.

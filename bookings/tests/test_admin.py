@@ -1,6 +1,6 @@
 """Supplier admin: every admin class is scoped to the staff member's own supplier."""
 
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
@@ -310,7 +310,27 @@ def test_staff_without_membership_sees_nothing(client, world):
     client.force_login(loner)
     booking = world.objects["mine"][Booking]
     assert client.get(admin_url(Booking, "change", booking.pk)).status_code in (403, 404)
-    assert isinstance(time(9), time)
+
+
+def test_administrator_books_by_phone_for_any_supplier(client, world, monday):
+    """The Administrator role (not only superusers) works on every supplier's calendar."""
+    administrator = StaffUserFactory(role=roles.ADMINISTRATOR)
+    TOTP.activate(administrator, generate_totp_secret())
+    client.force_login(administrator)
+    theirs = world.objects["theirs"][Service]
+    response = client.post(
+        reverse("admin:bookings_booking_phone"),
+        {
+            "service": theirs.pk,
+            "date": monday.isoformat(),
+            "time": "12:00",
+            "customer_email": "via-admin@example.com",
+            "customer_name": "Kari Admin",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    booking = Booking.objects.get(customer__email="via-admin@example.com")
+    assert booking.supplier == world.theirs and booking.created_by == administrator
 
 
 def test_export_action_writes_only_own_bookings_as_csv(staff_client, world):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from accounts import roles
 from accounts.tests.factories import UserFactory
 from bookings.tests.factories import ResourceFactory, SupplierFactory
 from calendars.models import CalendarConnection, EventMirror
@@ -101,10 +102,11 @@ def test_no_token_is_ever_rendered(staff_client, own):
     assert connection.refresh_token_encrypted not in page
 
 
-def test_superuser_sees_all(client, own, foreign):
+@pytest.mark.parametrize("superuser", [True, False], ids=["superuser", "administrator-role"])
+def test_superuser_and_administrator_see_all(client, own, foreign, superuser):
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
-    admin = UserFactory(is_staff=True, is_superuser=True)
+    admin = UserFactory(is_staff=True, is_superuser=superuser, role=roles.ADMINISTRATOR)
     TOTP.activate(admin, generate_totp_secret())
     client.force_login(admin)
     page = client.get("/admin/calendars/eventmirror/").content.decode()

@@ -59,12 +59,16 @@ def test_staff_see_only_their_suppliers_records(client, two_suppliers):
     assert ours.order.customer_email not in body
 
 
-def test_superuser_sees_all(client, two_suppliers):
+@pytest.mark.parametrize("superuser", [True, False], ids=["superuser", "administrator-role"])
+def test_superuser_and_administrator_see_all(client, two_suppliers, superuser):
     admin = _admin_client(
-        client, UserFactory(is_staff=True, is_superuser=True, role=roles.ADMINISTRATOR)
+        client, UserFactory(is_staff=True, is_superuser=superuser, role=roles.ADMINISTRATOR)
     )
-    page = admin.get(reverse("admin:payments_order_changelist"))
-    assert page.context["cl"].result_count == 2
+    for name in ("order", "payment", "receipt"):
+        page = admin.get(reverse(f"admin:payments_{name}_changelist"))
+        assert page.context["cl"].result_count == 2, name
+    theirs = two_suppliers[1]
+    assert admin.get(reverse("admin:payments_payment_change", args=[theirs.pk])).status_code == 200
 
 
 def test_refresh_from_provider_action(client, two_suppliers, stripe_fake):

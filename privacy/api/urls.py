@@ -9,7 +9,5 @@ urlpatterns = [
     path("consents/", views.ConsentListView.as_view(), name="consents"),
     path("consents/<str:purpose>/", views.ConsentDetailView.as_view(), name="consent"),
     path("requests/", request_views.RequestListView.as_view(), name="requests"),
-    path(
-        "requests/<int:request_id>/", request_views.RequestDetailView.as_view(), name="request"
-    ),
+    path("requests/<int:request_id>/", request_views.RequestDetailView.as_view(), name="request"),
 ]
