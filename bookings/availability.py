@@ -54,7 +54,7 @@ def _utc(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
-T = TypeVar("T", int, datetime)
+T = TypeVar("T", int, datetime, time)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +119,7 @@ def opening_wall_clock(
     weekly: Mapping[int, Sequence[tuple[time, time]]],
     overrides: Mapping[date, Sequence[DateOverride]],
 ) -> list[tuple[time, time]]:
-    """A resource's opening intervals on one local date, as sorted wall-clock pairs."""
+    """A resource's opening intervals on one local date, as sorted, merged wall-clock pairs."""
     rows = overrides.get(day, ())
     if any(row.is_closed and row.resource_id is None for row in rows):
         return []
@@ -128,8 +128,9 @@ def opening_wall_clock(
     if chosen:
         if any(row.is_closed for row in chosen):
             return []
-        return sorted((row.start, row.end) for row in chosen if row.start and row.end)
-    return sorted(weekly.get(day.weekday(), ()))
+        return merge_intervals((row.start, row.end) for row in chosen if row.start and row.end)
+    # 09–12 and 12–17 is one opening, not two with a break: a slot may run across 12:00.
+    return merge_intervals(weekly.get(day.weekday(), ()))
 
 
 def merge_intervals(intervals: Iterable[tuple[T, T]]) -> list[tuple[T, T]]:

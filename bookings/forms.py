@@ -1,14 +1,19 @@
 """Website forms for the booking flow (the admin's forms live in bookings/admin_forms.py)."""
 
+import uuid
 from datetime import datetime
 
 from django import forms
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from .exceptions import InvalidBooking
+from .services import checked_start
+
 
 def parse_slot_start(value: str | None) -> datetime | None:
-    """An aware datetime from the picker's ISO value, or None when malformed or naive."""
+    """The picker's ISO value as a UTC instant; None when malformed, naive or absurd."""
     if not value or len(value) > 40:
         return None
     try:
@@ -17,10 +22,17 @@ def parse_slot_start(value: str | None) -> datetime | None:
         return None
     if parsed is None or parsed.tzinfo is None:
         return None
-    return parsed
+    try:
+        return checked_start(parsed, now=timezone.now())
+    except InvalidBooking:
+        return None  # year 1 or 9999: not a time anyone picked in the picker
 
 
 class BookingConfirmForm(forms.Form):
+    # One value per rendered page: resubmitting the same page is the same booking request.
+    submission = forms.CharField(
+        widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex, required=False, max_length=64
+    )
     notes = forms.CharField(
         label=_("Message to the supplier (optional)"),
         required=False,

@@ -18,6 +18,41 @@ def default_reminder_offsets() -> list[int]:
     return [24 * 60, 2 * 60]
 
 
+# Upper limits no salon or clinic reaches. Without them a typo such as 2147483647 is saved and
+# later overflows timedelta in the slot engine, the booking form or the customer's list.
+MAX_MINUTES_IN_A_DAY = 24 * 60
+MAX_MINIMUM_NOTICE_MINUTES = 365 * 24 * 60
+MAX_BOOKING_HORIZON_DAYS = 2 * 365
+MAX_CANCELLATION_DEADLINE_HOURS = 365 * 24
+MAX_PRICE_ORE = 99_999_999  # 999 999,99 kr
+MAX_SORT_ORDER = 9999
+MAX_REMINDERS = 5
+MAX_REMINDER_OFFSET_MINUTES = 14 * 24 * 60
+
+
+def validate_reminder_offsets(value: object) -> None:
+    """A list of at most MAX_REMINDERS distinct whole minutes, each 1..14 days."""
+    valid = (
+        isinstance(value, list)
+        and len(value) <= MAX_REMINDERS
+        and all(
+            # bool is an int subclass: `true` in the JSON is not 1 minute.
+            type(offset) is int and 1 <= offset <= MAX_REMINDER_OFFSET_MINUTES
+            for offset in value
+        )
+        and len(set(value)) == len(value)  # only now hashable: nested lists are refused above
+    )
+    if not valid:
+        raise ValidationError(
+            _(
+                "Enter a list of at most %(count)d different numbers of minutes, each from 1 "
+                "to %(max)d (14 days), for example [1440, 120]."
+            ),
+            code="invalid_reminder_offsets",
+            params={"count": MAX_REMINDERS, "max": MAX_REMINDER_OFFSET_MINUTES},
+        )
+
+
 class Supplier(models.Model):
     """A business that takes bookings: a salon, a clinic, a tutor…"""
 
@@ -39,10 +74,14 @@ class Supplier(models.Model):
         _("time zone"), max_length=64, default="Europe/Oslo", validators=[validate_time_zone]
     )
     cancellation_deadline_hours = models.PositiveIntegerField(
-        _("cancellation deadline (hours before start)"), default=24
+        _("cancellation deadline (hours before start)"),
+        default=24,
+        validators=[MaxValueValidator(MAX_CANCELLATION_DEADLINE_HOURS)],
     )
     reminder_offsets_minutes = models.JSONField(
-        _("reminder offsets (minutes before start)"), default=default_reminder_offsets
+        _("reminder offsets (minutes before start)"),
+        default=default_reminder_offsets,
+        validators=[validate_reminder_offsets],
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -61,9 +100,14 @@ class SupplierStaff(models.Model):
     """Links a staff user to exactly one supplier; the admin scopes everything by it."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supplier_membership"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="supplier_membership",
+        verbose_name=_("user"),
     )
-    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="staff_members")
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.CASCADE, related_name="staff_members", verbose_name=_("supplier")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -82,12 +126,16 @@ class Resource(models.Model):
         ROOM = "room", _("Room")
         EQUIPMENT = "equipment", _("Chair or equipment")
 
-    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="resources")
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.CASCADE, related_name="resources", verbose_name=_("supplier")
+    )
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.STAFF)
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    sort_order = models.PositiveIntegerField(
+        _("order"), default=0, validators=[MaxValueValidator(MAX_SORT_ORDER)]
+    )
 
     class Meta:
         ordering = ["supplier", "sort_order", "name"]
@@ -104,23 +152,44 @@ class Service(models.Model):
         FULL = "full", _("Full prepayment")
         DEPOSIT = "deposit", _("Deposit")
 
-    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="services")
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.CASCADE, related_name="services", verbose_name=_("supplier")
+    )
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     duration_minutes = models.PositiveIntegerField(
-        _("duration (minutes)"), validators=[MinValueValidator(5), MaxValueValidator(24 * 60)]
+        _("duration (minutes)"),
+        validators=[MinValueValidator(5), MaxValueValidator(MAX_MINUTES_IN_A_DAY)],
     )
-    buffer_before_minutes = models.PositiveIntegerField(_("buffer before (minutes)"), default=0)
-    buffer_after_minutes = models.PositiveIntegerField(_("buffer after (minutes)"), default=0)
+    buffer_before_minutes = models.PositiveIntegerField(
+        _("buffer before (minutes)"),
+        default=0,
+        validators=[MaxValueValidator(MAX_MINUTES_IN_A_DAY)],
+    )
+    buffer_after_minutes = models.PositiveIntegerField(
+        _("buffer after (minutes)"),
+        default=0,
+        validators=[MaxValueValidator(MAX_MINUTES_IN_A_DAY)],
+    )
     slot_interval_minutes = models.PositiveIntegerField(
-        _("slot interval (minutes)"), default=15, validators=[MinValueValidator(5)]
+        _("slot interval (minutes)"),
+        default=15,
+        validators=[MinValueValidator(5), MaxValueValidator(MAX_MINUTES_IN_A_DAY)],
     )
-    minimum_notice_minutes = models.PositiveIntegerField(_("minimum notice (minutes)"), default=60)
+    minimum_notice_minutes = models.PositiveIntegerField(
+        _("minimum notice (minutes)"),
+        default=60,
+        validators=[MaxValueValidator(MAX_MINIMUM_NOTICE_MINUTES)],
+    )
     booking_horizon_days = models.PositiveIntegerField(
-        _("booking horizon (days ahead)"), default=60, validators=[MinValueValidator(1)]
+        _("booking horizon (days ahead)"),
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_BOOKING_HORIZON_DAYS)],
     )
     # Money is integer øre everywhere; Decimal NOK only at the edges (API, templates).
-    price_ore = models.PositiveIntegerField(_("price (øre, incl. VAT)"), default=0)
+    price_ore = models.PositiveIntegerField(
+        _("price (øre, incl. VAT)"), default=0, validators=[MaxValueValidator(MAX_PRICE_ORE)]
+    )
     vat_rate = models.DecimalField(
         _("VAT rate (%)"),
         max_digits=4,
@@ -131,12 +200,19 @@ class Service(models.Model):
     payment_mode = models.CharField(
         _("payment"), max_length=16, choices=PaymentMode.choices, default=PaymentMode.NONE
     )
-    deposit_ore = models.PositiveIntegerField(_("deposit (øre)"), null=True, blank=True)
+    deposit_ore = models.PositiveIntegerField(
+        _("deposit (øre)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_PRICE_ORE)],
+    )
     resources = models.ManyToManyField(
         Resource, related_name="services", verbose_name=_("resources")
     )
     is_active = models.BooleanField(_("active"), default=True)
-    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    sort_order = models.PositiveIntegerField(
+        _("order"), default=0, validators=[MaxValueValidator(MAX_SORT_ORDER)]
+    )
 
     class Meta:
         ordering = ["supplier", "sort_order", "name"]
@@ -176,7 +252,9 @@ class OpeningHours(models.Model):
         SATURDAY = 5, _("Saturday")
         SUNDAY = 6, _("Sunday")
 
-    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="opening_hours")
+    resource = models.ForeignKey(
+        Resource, on_delete=models.CASCADE, related_name="opening_hours", verbose_name=_("resource")
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start_time = models.TimeField(_("opens"))
     end_time = models.TimeField(_("closes"))
@@ -189,11 +267,18 @@ class OpeningHours(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end_time__gt=models.F("start_time")),
                 name="bookings_openinghours_end_after_start",
+                violation_error_message=_("Closing must be after opening."),
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+    def clean(self) -> None:
+        # The same rule as the constraint, but beside the closing time: a field error also
+        # keeps full_clean() from reporting the constraint a second time.
+        if self.start_time and self.end_time and self.end_time <= self.start_time:
+            raise ValidationError({"end_time": _("Closing must be after opening.")})
 
 
 class DateException(models.Model):
@@ -203,13 +288,19 @@ class DateException(models.Model):
     open intervals replaces that weekday's hours; a closed row removes the whole date.
     """
 
-    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="date_exceptions")
+    supplier = models.ForeignKey(
+        Supplier,
+        on_delete=models.CASCADE,
+        related_name="date_exceptions",
+        verbose_name=_("supplier"),
+    )
     resource = models.ForeignKey(
         Resource,
         on_delete=models.CASCADE,
         related_name="date_exceptions",
         null=True,
         blank=True,
+        verbose_name=_("resource"),
         help_text=_("Leave empty to apply to all resources."),
     )
     date = models.DateField(_("date"))
@@ -243,7 +334,9 @@ class BusyBlock(models.Model):
         MANUAL = "manual", _("Blocked in the admin")
         GOOGLE = "google", _("Google Calendar")
 
-    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="busy_blocks")
+    resource = models.ForeignKey(
+        Resource, on_delete=models.CASCADE, related_name="busy_blocks", verbose_name=_("resource")
+    )
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     source = models.CharField(
@@ -262,6 +355,7 @@ class BusyBlock(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end__gt=models.F("start")),
                 name="bookings_busyblock_end_after_start",
+                violation_error_message=_("The end must be after the start."),
             ),
             models.UniqueConstraint(
                 fields=["resource", "source", "external_id"],
@@ -311,9 +405,15 @@ class Booking(models.Model):
         related_name="bookings",
         verbose_name=_("customer"),
     )
-    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="bookings")
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="bookings")
-    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="bookings")
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("supplier")
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("service")
+    )
+    resource = models.ForeignKey(
+        Resource, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("resource")
+    )
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     # start - buffer before .. end + buffer after: the time no other booking may touch.
@@ -333,17 +433,23 @@ class Booking(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("created by"),
         help_text=_("Staff member who entered a booking made by phone."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     cancelled_by = models.CharField(
         _("cancelled by"), max_length=16, choices=CancelledBy.choices, blank=True
     )
     cancelled_by_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by user"),
     )
     cancellation_reason = models.CharField(_("cancellation reason"), max_length=500, blank=True)
 
@@ -364,11 +470,13 @@ class Booking(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end__gt=models.F("start")),
                 name="bookings_booking_end_after_start",
+                violation_error_message=_("The end must be after the start."),
             ),
             models.CheckConstraint(
                 condition=models.Q(blocked_start__lte=models.F("start"))
                 & models.Q(blocked_end__gte=models.F("end")),
                 name="bookings_booking_blocked_covers_booking",
+                violation_error_message=_("The blocked time must cover the booking."),
             ),
             models.UniqueConstraint(
                 fields=["customer", "idempotency_key"],

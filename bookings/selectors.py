@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 from django.db import connections
 from django.db.models import BigIntegerField, F, Func, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from payments.selectors import payment_start_url
 
 from .availability import DateOverride, Slot, SlotRules, WeeklyHours, free_slots
+from .exceptions import InvalidBooking
 from .models import Booking, BusyBlock, DateException, OpeningHours, Resource, Service, Supplier
 
 
@@ -51,6 +53,30 @@ def service_get_bookable(*, service_id: object) -> Service | None:
         .filter(pk=service_id, is_active=True, supplier__is_active=True)
         .first()
     )
+
+
+def resource_chosen_for(service: Service, value: object) -> Resource | None:
+    """The active resource with id `value` that performs `service`; None when none was chosen.
+
+    Anything else (not an id, another supplier's, inactive, not performing the service) raises
+    InvalidBooking: a customer who picked a person must never silently get somebody else.
+    """
+    if value in (None, ""):
+        return None
+    try:
+        resource_id = int(value)
+    except (TypeError, ValueError):
+        resource_id = None
+    resource = (
+        service.resources.filter(pk=resource_id, is_active=True).first()
+        if resource_id is not None and 0 < resource_id < 2**63
+        else None
+    )
+    if resource is None:
+        raise InvalidBooking(
+            _("This resource does not perform the chosen service."), code="invalid_resource"
+        )
+    return resource
 
 
 def supplier_time_zone(supplier: Supplier) -> ZoneInfo:
@@ -170,6 +196,11 @@ def slots_for_service(
     """
     now = now or timezone.now()
     tz = supplier_time_zone(service.supplier)
+    # Only today .. the horizon can hold slots: clamping first also keeps year-1 or year-9999
+    # requests away from date arithmetic that would overflow.
+    today = now.astimezone(tz).date()
+    date_from = max(date_from, today)
+    date_to = min(date_to, today + timedelta(days=service.booking_horizon_days))
     resources_qs = service.resources.filter(is_active=True).order_by("sort_order", "name")
     if resource is not None:
         resources_qs = resources_qs.filter(pk=resource.pk)

@@ -34,6 +34,7 @@ from .exceptions import (
 from .models import Booking, BusyBlock, Resource, Service
 from .selectors import (
     booking_cancellation_deadline,
+    booking_for_idempotency_key,
     date_overrides_of,
     slot_rules_for,
     supplier_time_zone,
@@ -43,7 +44,6 @@ from .selectors import (
 logger = logging.getLogger(__name__)
 
 OVERLAP_CONSTRAINT = "bookings_booking_no_overlap"
-IDEMPOTENCY_CONSTRAINT = "bookings_booking_unique_idempotency_key"
 
 
 def hold_minutes() -> int:
@@ -110,6 +110,32 @@ def booking_expire_holds(*, now: datetime | None = None) -> int:
         return _expire_holds(Booking.objects.all(), now=now)
 
 
+# Far outside any booking horizon: refused before any time-zone arithmetic can overflow.
+FARTHEST_PAST = timedelta(days=365 * 100)
+FARTHEST_AHEAD = timedelta(days=365 * 100)
+
+
+def checked_start(start: datetime, *, now: datetime) -> datetime:
+    """`start` as a UTC instant, or InvalidBooking for a naive or absurd value.
+
+    UTC because Python never finds a time in the repeated autumn hour (fold=1 or not) equal
+    to an instant in another zone (PEP 495): 02:30 on 2027-10-31 must match its slot.
+    """
+    if timezone.is_naive(start):
+        raise InvalidBooking(_("The start time needs a time zone offset."), code="invalid_start")
+    try:
+        start = start.astimezone(UTC)
+    except OverflowError:
+        raise InvalidBooking(_("The time is in the past."), code="in_the_past") from None
+    if start < now - FARTHEST_PAST:
+        raise InvalidBooking(_("The time is in the past."), code="in_the_past")
+    if start > now + FARTHEST_AHEAD:
+        raise InvalidBooking(
+            _("This time is too far ahead to be booked yet."), code="beyond_horizon"
+        )
+    return start
+
+
 def _validate_time(
     *,
     service: Service,
@@ -119,8 +145,7 @@ def _validate_time(
     enforce_notice: bool,
 ) -> None:
     """400-type checks: is `start` a time the service offers at all (ignoring other bookings)?"""
-    if timezone.is_naive(start):
-        raise InvalidBooking(_("The start time needs a time zone offset."), code="invalid_start")
+    start = checked_start(start, now=now)
     if start <= now:
         raise InvalidBooking(_("The time is in the past."), code="in_the_past")
     if enforce_notice and start < now + timedelta(minutes=service.minimum_notice_minutes):
@@ -246,14 +271,13 @@ def booking_create(
     notes = (notes or "").strip()
     if len(notes) > 2000:
         raise InvalidBooking(_("The notes are too long (at most 2000 characters)."))
+    now = timezone.now()
+    start = checked_start(start, now=now)
     fingerprint = booking_fingerprint(service=service, start=start, resource=resource, notes=notes)
-    if idempotency_key:
-        earlier = Booking.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
-        if earlier is not None:
-            return _replay(earlier, fingerprint)
+    if earlier := booking_for_idempotency_key(customer=customer, key=idempotency_key):
+        return _replay(earlier, fingerprint)
     if not service.is_active or not service.supplier.is_active:
         raise InvalidBooking(_("This service cannot be booked."), code="service_inactive")
-    now = timezone.now()
     candidates = _candidate_resources(service, resource)
     by_staff = created_by is not None
     _validate_time(
@@ -263,6 +287,10 @@ def booking_create(
     pending = service.payment_required and not by_staff
     try:
         with transaction.atomic():
+            # Inside the (on SQLite serialised) transaction: a duplicate that waited for the
+            # first request's commit finds its booking here instead of a taken slot.
+            if earlier := booking_for_idempotency_key(customer=customer, key=idempotency_key):
+                return _replay(earlier, fingerprint)
             chosen = _free_resource(service=service, start=start, candidates=candidates, now=now)
             booking = Booking.objects.create(
                 customer=customer,
@@ -286,11 +314,12 @@ def booking_create(
             )
             if not pending:
                 signals.booking_confirmed.send(sender=Booking, booking=booking)
-    except IntegrityError as exc:
-        if idempotency_key and _is_constraint(exc, IDEMPOTENCY_CONSTRAINT):
-            earlier = Booking.objects.get(customer=customer, idempotency_key=idempotency_key)
+    except (IntegrityError, SlotUnavailable) as exc:
+        # A concurrent request with the same key won the race (PostgreSQL: its row became
+        # visible only as this insert hit the unique or exclusion constraint): replay it.
+        if earlier := booking_for_idempotency_key(customer=customer, key=idempotency_key):
             return _replay(earlier, fingerprint)
-        if _is_constraint(exc, OVERLAP_CONSTRAINT):
+        if isinstance(exc, IntegrityError) and _is_constraint(exc, OVERLAP_CONSTRAINT):
             raise SlotUnavailable() from exc
         raise
     logger.info(
@@ -412,6 +441,7 @@ def booking_reschedule(
         by_supplier = _is_supplier_side(by_user, booking)
     if not by_supplier and booking.customer_id != getattr(by_user, "pk", None):
         raise InvalidBooking(_("This is not your booking."), code="not_found")
+    start = checked_start(start, now=now)
     service = booking.service
     candidates = _candidate_resources(service, resource)
     _validate_time(
@@ -511,7 +541,9 @@ def booking_create_with_sms_choice(
 def booking_create_by_phone(
     *,
     staff_user,
-    customer,
+    customer_email: str,
+    customer_name: str,
+    customer_phone=None,
     service: Service,
     start: datetime,
     resource: Resource | None = None,
@@ -519,23 +551,27 @@ def booking_create_by_phone(
 ) -> Booking:
     """Supplier staff enter a booking taken by phone (confirmed; notice not enforced).
 
+    The customer is the account with this e-mail, or a new one without a password (the person
+    can claim it with "forgot password"); a refused booking creates no account either.
     Precondition: `staff_user` works for the service's supplier (or sees every supplier).
     """
     if not sees_every_supplier(staff_user) and staff_supplier_id(staff_user) != service.supplier_id:
         raise InvalidBooking(_("You can only book your own supplier's services."))
-    return booking_create(
-        customer=customer,
-        service=service,
-        start=start,
-        resource=resource,
-        notes=notes,
-        created_by=staff_user,
-    )
+    with transaction.atomic():
+        customer = _customer_for_phone_booking(
+            email=customer_email, full_name=customer_name, phone=customer_phone
+        )
+        return booking_create(
+            customer=customer,
+            service=service,
+            start=start,
+            resource=resource,
+            notes=notes,
+            created_by=staff_user,
+        )
 
 
-def customer_for_phone_booking(*, email: str, full_name: str, phone=None):
-    """The customer a phone booking is for: the existing account with this e-mail, or a new
-    account without a password (the person can claim it with "forgot password")."""
+def _customer_for_phone_booking(*, email: str, full_name: str, phone=None):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 

@@ -20,14 +20,15 @@ from django.views.decorators.http import require_http_methods
 
 from . import services
 from .calendar import booking_ics
-from .exceptions import BookingError, SlotUnavailable
+from .exceptions import BookingError, InvalidBooking, SlotUnavailable
 from .forms import BookingCancelForm, BookingConfirmForm, parse_slot_start
-from .models import Booking, Resource, Service
+from .models import Booking, Service
 from .selectors import (
     booking_can_be_changed_by_customer,
     booking_cancellation_deadline,
     booking_payment_url,
     bookings_for_customer,
+    resource_chosen_for,
     service_get_bookable,
     services_listed,
     slots_for_service,
@@ -61,15 +62,6 @@ def _week_start(value: str | None, today: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _resource_choice(service: Service, value: str | None) -> Resource | None:
-    if not value:
-        return None
-    try:
-        return service.resources.filter(pk=int(value), is_active=True).first()
-    except ValueError:
-        return None
-
-
 def _picker_context(
     request: HttpRequest, service: Service, *, exclude_booking_id: int | None = None
 ) -> dict:
@@ -79,7 +71,11 @@ def _picker_context(
     monday = _week_start(request.GET.get("week"), today)
     last_bookable = today + timedelta(days=service.booking_horizon_days)
     monday = min(monday, last_bookable - timedelta(days=last_bookable.weekday()))
-    resource = _resource_choice(service, request.GET.get("resource"))
+    try:
+        resource = resource_chosen_for(service, request.GET.get("resource"))
+    except InvalidBooking as exc:  # a stale or edited link: show everyone, and say so
+        messages.warning(request, exc.message)
+        resource = None
     availability = slots_for_service(
         service=service,
         date_from=monday,
@@ -130,10 +126,14 @@ def booking_confirm(request: HttpRequest, service_id: int) -> HttpResponse:
         raise Http404
     source = request.POST if request.method == "POST" else request.GET
     start = parse_slot_start(source.get("start"))
-    resource = _resource_choice(service, source.get("resource"))
     picker_url = reverse("bookings:service", args=[service.supplier.slug, service.pk])
     if start is None:
         messages.error(request, _("Please choose a time."))
+        return redirect(picker_url)
+    try:
+        resource = resource_chosen_for(service, source.get("resource"))
+    except InvalidBooking as exc:
+        messages.error(request, exc.message)
         return redirect(picker_url)
     form = BookingConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -146,10 +146,15 @@ def booking_confirm(request: HttpRequest, service_id: int) -> HttpResponse:
                 start=start,
                 resource=resource,
                 notes=form.cleaned_data["notes"],
+                # A second click or a resubmitted page gets the same booking, not another.
+                idempotency_key=f"web-{form.cleaned_data['submission']}"
+                if form.cleaned_data["submission"]
+                else "",
             )
         except SlotUnavailable as exc:
             messages.error(request, exc.message)
-            return redirect(f"{picker_url}?week={start.date().isoformat()}")
+            week = start.astimezone(supplier_time_zone(service.supplier)).date()
+            return redirect(f"{picker_url}?week={week.isoformat()}")
         except BookingError as exc:
             form.add_error(None, exc.message)
         else:
@@ -186,6 +191,7 @@ def _booking_context(booking: Booking) -> dict:
         "changeable": booking_can_be_changed_by_customer(booking),
         "payment_url": booking_payment_url(booking),
         "hold_expires": booking.hold_expires_at.astimezone(tz) if booking.hold_expires_at else None,
+        "cancelled_at": booking.cancelled_at.astimezone(tz) if booking.cancelled_at else None,
     }
 
 
@@ -256,7 +262,7 @@ def booking_reschedule(request: HttpRequest, reference: str) -> HttpResponse:
             services.booking_reschedule(
                 booking=booking,
                 start=start,
-                resource=_resource_choice(booking.service, request.POST.get("resource")),
+                resource=resource_chosen_for(booking.service, request.POST.get("resource")),
                 by_user=request.user,
             )
         except BookingError as exc:

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -12,7 +13,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state."
+    default_detail = _("The request conflicts with the current state.")
     default_code = "conflict"
 
 
@@ -41,7 +42,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         response.data = {
             "code": "invalid",
-            "detail": "The request is invalid.",
+            "detail": _("The request is invalid."),
             "errors": exc.detail,
         }
     else:

@@ -83,6 +83,53 @@ def test_concurrent_requests_for_one_slot_create_exactly_one_booking(live_server
     assert Booking.objects.filter(status__in=Booking.BLOCKING_STATUSES).count() == 1
 
 
+@pytest.mark.parametrize("resources", [1, 3])
+def test_concurrent_duplicates_of_one_request_all_get_the_same_booking(live_server, resources):
+    """A client retrying in parallel with one Idempotency-Key: one booking, and every answer
+    is that booking (201 once, 200 for the replays), never a 409 or a 500."""
+    postgres_only()
+    supplier = SupplierFactory()
+    service = ServiceFactory(
+        supplier=supplier,
+        resources=[ResourceFactory(supplier=supplier) for _ in range(resources)],
+    )
+    token = Token.objects.create(user=UserFactory()).key
+    start = monday_ten().isoformat()
+    parallel = 12
+    barrier = threading.Barrier(parallel)
+    answers: list[tuple[int, dict]] = []
+    lock = threading.Lock()
+
+    def book() -> None:
+        session = requests.Session()
+        barrier.wait()
+        for attempt in range(5):
+            try:
+                response = session.post(
+                    f"{live_server.url}/api/v1/bookings/",
+                    json={"service": service.pk, "start": start},
+                    headers={"Authorization": f"Token {token}", "Idempotency-Key": "retry-1"},
+                    timeout=60,
+                )
+                break
+            except requests.ConnectionError:  # listen backlog, as above
+                if attempt == 4:
+                    raise
+                session = requests.Session()
+        with lock:
+            answers.append((response.status_code, response.json()))
+
+    threads = [threading.Thread(target=book) for _ in range(parallel)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    statuses = Counter(status for status, _ in answers)
+    assert statuses[201] == 1 and statuses[200] == parallel - 1, statuses
+    assert {body["reference"] for _, body in answers} == {Booking.objects.get().reference}
+
+
 def test_exclusion_constraint_rejects_overlap_written_past_the_service(db):
     """Even code that bypasses bookings.services cannot double-book on PostgreSQL."""
     postgres_only()

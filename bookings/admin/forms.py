@@ -12,8 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from ..exceptions import InvalidBooking
 from ..models import BusyBlock, DateException, OpeningHours, Resource, Service, Supplier
 from ..selectors import busy_block_conflicts, supplier_time_zone
+from ..services import checked_start
 
 
 def overlapping_pairs(intervals: list[tuple]) -> list[tuple]:
@@ -36,11 +38,10 @@ class OpeningHoursFormSet(BaseInlineFormSet):
             data = getattr(form, "cleaned_data", None)
             if not data or data.get("DELETE"):
                 continue
+            # A closing time before the opening is the model's error (OpeningHours.clean), which
+            # also leaves end_time out of cleaned_data: such a row is skipped here.
             weekday, start, end = data.get("weekday"), data.get("start_time"), data.get("end_time")
             if weekday is None or start is None or end is None:
-                continue
-            if end <= start:
-                form.add_error("end_time", _("Closing must be after opening."))
                 continue
             by_day.setdefault(weekday, []).append((start, end, form))
         for weekday, intervals in by_day.items():
@@ -101,6 +102,13 @@ class BusyBlockForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        now = timezone.now()
+        for name in ("start", "end"):
+            if data.get(name):
+                try:  # year 1 or 9999 would overflow as soon as it meets the database
+                    data[name] = checked_start(data[name], now=now)
+                except InvalidBooking as exc:
+                    self.add_error(name, exc.message)
         resource, start, end = data.get("resource"), data.get("start"), data.get("end")
         if resource and start and end:
             if end <= start:

@@ -10,7 +10,9 @@ scoped queryset). Superusers and Administrators see everything.
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Model, QuerySet
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import ValidationError
+from django.db.models import Field, Model, QuerySet
 from django.http import Http404, HttpRequest
 
 from accounts.roles import sees_every_supplier, staff_supplier_id, supplier_scoped
@@ -31,8 +33,47 @@ SUPPLIER_PATHS: dict[type[Model], str] = {
 }
 
 
+def _is_readable(field: Field, value: object) -> bool:
+    """Whether `field` can take `value` as a lookup value (an id, for an integer key)."""
+    try:
+        field.run_validators(field.to_python(value))
+    except ValidationError:
+        return False
+    return True
+
+
+class ReadableValuesAutocompleteMixin:
+    """Autocomplete that renders a submitted value its target field cannot read as no choice.
+
+    Django's optgroups() filters the queryset with the raw submitted values, so "abc" for an
+    integer key raised ValueError (a 500) while re-rendering the form, instead of the form
+    field's own "Select a valid choice" error.
+    """
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        opts = remote.model._meta
+        target = opts.get_field(getattr(remote, "field_name", opts.pk.attname))
+        readable = [item for item in value if _is_readable(target, item)]
+        return super().optgroups(name, readable, attr)
+
+
+class ReadableValuesAutocompleteSelect(ReadableValuesAutocompleteMixin, AutocompleteSelect):
+    pass
+
+
+class ReadableValuesAutocompleteSelectMultiple(
+    ReadableValuesAutocompleteMixin, AutocompleteSelectMultiple
+):
+    pass
+
+
 class ScopedChoicesMixin:
-    """Foreign-key and many-to-many choices limited to the user's supplier."""
+    """Foreign-key and many-to-many choices limited to the user's supplier.
+
+    Autocomplete fields get the widgets above; Django builds its own only when no widget is
+    given, so this is the one place that covers every scoped admin and inline.
+    """
 
     def _scoped_choices(self, request: HttpRequest, db_field, kwargs: dict) -> None:
         model = db_field.related_model
@@ -40,12 +81,20 @@ class ScopedChoicesMixin:
             base = kwargs.get("queryset", model._default_manager.all())
             kwargs["queryset"] = scope_queryset(request, base, SUPPLIER_PATHS[model])
 
+    def _autocomplete_widget(self, request, db_field, kwargs: dict, widget_class) -> None:
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = widget_class(db_field, self.admin_site, using=kwargs.get("using"))
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         self._scoped_choices(request, db_field, kwargs)
+        self._autocomplete_widget(request, db_field, kwargs, ReadableValuesAutocompleteSelect)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         self._scoped_choices(request, db_field, kwargs)
+        self._autocomplete_widget(
+            request, db_field, kwargs, ReadableValuesAutocompleteSelectMultiple
+        )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 

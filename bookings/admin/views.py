@@ -23,12 +23,18 @@ from ..models import Booking, BusyBlock, Resource, Service
 from .forms import CancelReasonForm, MoveBookingForm, PhoneBookingForm
 from .scoping import scope_queryset
 
+# The calendar browses a century either side of today; beyond that dates cannot be turned
+# into instants (year 1, year 9999) and nobody keeps bookings there.
+CALENDAR_REACH = timedelta(days=365 * 100)
+
 
 def _parse_day(value: str | None) -> date:
+    today = timezone.localdate()
     try:
-        return date.fromisoformat(value) if value else timezone.localdate()
+        day = date.fromisoformat(value) if value else today
     except ValueError:
-        return timezone.localdate()
+        return today
+    return min(max(day, today - CALENDAR_REACH), today + CALENDAR_REACH)
 
 
 class BookingAdminViews:
@@ -123,14 +129,11 @@ class BookingAdminViews:
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                customer = services.customer_for_phone_booking(
-                    email=data["customer_email"],
-                    full_name=data["customer_name"],
-                    phone=data["customer_phone"],
-                )
                 booking = services.booking_create_by_phone(
                     staff_user=request.user,
-                    customer=customer,
+                    customer_email=data["customer_email"],
+                    customer_name=data["customer_name"],
+                    customer_phone=data["customer_phone"],
                     service=data["service"],
                     start=data["start"],
                     resource=data["resource"],

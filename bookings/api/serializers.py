@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -97,7 +98,7 @@ class StartField(serializers.CharField):
             value = None
         if value is None:
             raise serializers.ValidationError(
-                "Use an ISO 8601 date-time, e.g. 2026-03-02T10:00:00+01:00.", code="invalid_date"
+                _("Use an ISO 8601 date-time, e.g. 2026-03-02T10:00:00+01:00."), code="invalid_date"
             )
         return value
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, permissions, status
 from rest_framework.request import Request
@@ -21,6 +22,7 @@ from ..exceptions import (
     BookingError,
     CancellationDeadlinePassed,
     IdempotencyKeyReused,
+    InvalidBooking,
     InvalidStatusTransition,
     SlotUnavailable,
 )
@@ -28,6 +30,7 @@ from ..models import Booking, Resource, Service
 from ..selectors import (
     Availability,
     bookings_for_customer,
+    resource_chosen_for,
     service_get_bookable,
     services_listed,
     slots_for_service,
@@ -79,25 +82,22 @@ def bad_request(detail: str, code: str) -> exceptions.APIException:
 
 def parse_day(value: str | None, name: str) -> date:
     if not value:
-        raise bad_request(f"'{name}' is required (YYYY-MM-DD).", "invalid_date")
+        detail = _("'%(name)s' is required (YYYY-MM-DD).") % {"name": name}
+        raise bad_request(detail, "invalid_date")
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise bad_request(f"'{name}' must be a date as YYYY-MM-DD.", "invalid_date") from None
+        raise bad_request(
+            _("'%(name)s' must be a date as YYYY-MM-DD.") % {"name": name}, "invalid_date"
+        ) from None
 
 
 def resource_for(service: Service, resource_id: object) -> Resource | None:
     """The service's active resource with this id; None when not given; 400 otherwise."""
-    if resource_id in (None, ""):
-        return None
     try:
-        resource_id = int(resource_id)
-    except (TypeError, ValueError):
-        raise bad_request("'resource' must be a resource id.", "invalid_resource") from None
-    resource = service.resources.filter(pk=resource_id, is_active=True).first()
-    if resource is None:
-        raise bad_request("This resource does not perform the service.", "invalid_resource")
-    return resource
+        return resource_chosen_for(service, resource_id)
+    except InvalidBooking as exc:
+        raise api_error(exc) from None
 
 
 def aware_start(value: datetime, service: Service) -> datetime:
@@ -123,7 +123,7 @@ class ServiceListView(generics.ListAPIView):
     def get_queryset(self):
         supplier = supplier_get_listed(slug=self.kwargs["slug"])
         if supplier is None:
-            raise exceptions.NotFound("No such supplier.")
+            raise exceptions.NotFound(_("No such supplier."))
         return services_listed(supplier=supplier)
 
 
@@ -143,14 +143,15 @@ class SlotListView(APIView):
     def get(self, request: Request, service_id: int) -> Response:
         service = service_get_bookable(service_id=service_id)
         if service is None:
-            raise exceptions.NotFound("No such service.")
+            raise exceptions.NotFound(_("No such service."))
         date_from = parse_day(request.query_params.get("from"), "from")
         date_to = parse_day(request.query_params.get("to"), "to")
         if date_to < date_from:
-            raise bad_request("'to' must not be before 'from'.", "invalid_range")
+            raise bad_request(_("'to' must not be before 'from'."), "invalid_range")
         if (date_to - date_from).days + 1 > MAX_RANGE_DAYS:
             raise bad_request(
-                f"The range may cover at most {MAX_RANGE_DAYS} days.", "range_too_long"
+                _("The range may cover at most %(days)d days.") % {"days": MAX_RANGE_DAYS},
+                "range_too_long",
             )
         resource = resource_for(service, request.query_params.get("resource"))
         availability = slots_for_service(
@@ -221,10 +222,10 @@ class BookingListCreateView(CustomerBookingMixin, generics.ListAPIView):
         data = payload.validated_data
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 128:
-            raise bad_request("Idempotency-Key is too long (at most 128).", "invalid_header")
+            raise bad_request(_("Idempotency-Key is too long (at most 128)."), "invalid_header")
         service = Service.objects.select_related("supplier").filter(pk=data["service"]).first()
         if service is None:
-            raise bad_request("No such service.", "unknown_service")
+            raise bad_request(_("No such service."), "unknown_service")
         try:
             booking = services.booking_create(
                 customer=request.user,

@@ -192,13 +192,21 @@ def scenarios(draw):
 
 
 def opening_instants(weekly, day):
+    """The day's openings as instants; intervals that touch (09–12, 12–17) are one opening."""
+    joined = []
+    for start, end in sorted(
+        (row.start, row.end) for row in weekly if row.weekday == day.weekday()
+    ):
+        if joined and start == joined[-1][1]:
+            joined[-1][1] = end
+        else:
+            joined.append([start, end])
     return [
         (
-            datetime.combine(day, row.start, tzinfo=OSLO).astimezone(UTC),
-            datetime.combine(day, row.end, tzinfo=OSLO).replace(fold=1).astimezone(UTC),
+            datetime.combine(day, start, tzinfo=OSLO).astimezone(UTC),
+            datetime.combine(day, end, tzinfo=OSLO).replace(fold=1).astimezone(UTC),
         )
-        for row in weekly
-        if row.weekday == day.weekday()
+        for start, end in joined
     ]
 
 
@@ -277,3 +285,18 @@ def test_several_resources_equal_each_resource_alone(per_resource, resource_ids)
     for slot in together:
         for busy_start, busy_end in busy_all[slot.resource_id]:
             assert not (slot.start < busy_end and busy_start < slot.end)
+
+
+def test_touching_opening_intervals_are_one_opening():
+    """09–12 and 12–13 entered as two rows: a 45-minute service may start at 11:30."""
+    weekly = [WeeklyHours(1, 0, time(9), time(12)), WeeklyHours(1, 0, time(12), time(13))]
+    rules = SlotRules(duration=45, interval=15)
+    starts = local_starts(run(weekly_hours=weekly, rules=rules))
+    assert "11:30" in starts and "12:00" in starts and starts[-1] == "12:15"
+    assert len(starts) == len(set(starts))
+    override = [
+        DateOverride(date(2026, 3, 2), 1, False, time(10), time(11)),
+        DateOverride(date(2026, 3, 2), 1, False, time(11), time(12)),
+    ]
+    starts = local_starts(run(overrides=override, rules=rules))
+    assert starts == ["10:00", "10:15", "10:30", "10:45", "11:00", "11:15"]

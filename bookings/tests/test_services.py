@@ -249,7 +249,8 @@ def test_phone_booking_no_show_completed_and_block_time(service, resource, custo
     with pytest.raises(InvalidBooking):
         booking_create_by_phone(
             staff_user=staff_for(ServiceFactory().supplier),
-            customer=customer,
+            customer_email=customer.email,
+            customer_name=customer.full_name,
             service=service,
             start=timezone.now() + timedelta(days=1),
         )
@@ -260,7 +261,11 @@ def test_phone_booking_no_show_completed_and_block_time(service, resource, custo
     with pytest.raises(InvalidBooking):
         booking_create(customer=customer, service=service, start=start)
     booking = booking_create_by_phone(
-        staff_user=staff, customer=customer, service=service, start=start
+        staff_user=staff,
+        customer_email=customer.email,
+        customer_name=customer.full_name,
+        service=service,
+        start=start,
     )
     assert booking.status == Booking.Status.CONFIRMED and booking.created_by == staff
     with pytest.raises(InvalidStatusTransition):
@@ -276,7 +281,11 @@ def test_phone_booking_no_show_completed_and_block_time(service, resource, custo
         booking_mark_completed(booking=booking, by_user=staff)
 
     other = booking_create_by_phone(
-        staff_user=staff, customer=customer, service=service, start=start
+        staff_user=staff,
+        customer_email=customer.email,
+        customer_name=customer.full_name,
+        service=service,
+        start=start,
     )
     with pytest.raises(SlotUnavailable):
         busy_block_create(resource=resource, start=other.start, end=other.end, by_user=staff)
