@@ -1,25 +1,53 @@
 """Log filter that keeps personal data out of log lines.
 
 Code should not log personal data in the first place; this is the safety net for what slips
-through (exception messages, third-party libraries): e-mail addresses, phone numbers and IP
-addresses are replaced before the record is formatted.
+through (exception messages, third-party libraries, a request's URL in Django's own records):
+e-mail addresses, phone numbers and IP addresses are replaced in the message, the traceback
+and every extra field (the JSON formatter writes them all) before the record is formatted.
 """
 
 import logging
 import re
+from typing import Any
 
 _PATTERNS = [
     (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
-    (re.compile(r"(?<![\w.])\+?\d[\d \-]{7,14}\d(?![\w.])"), "[phone]"),
+    # 8 to 15 digits, optionally with + and single spaces or dashes (a Norwegian mobile is 8
+    # digits); ISO dates are not phone numbers.
+    (
+        re.compile(r"(?<![\w.:-])(?!\d{4}-\d{2}-\d{2})\+?\d(?:[ -]?\d){7,14}(?![\w.:]|-\d)"),
+        "[phone]",
+    ),
     (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"), "[ip]"),
     (re.compile(r"\b(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}\b", re.IGNORECASE), "[ip]"),
 ]
+
+# What every LogRecord carries; anything else was added through `extra=` or by a library.
+_STANDARD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+}
 
 
 def redact(text: str) -> str:
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
+
+
+def _redacted(value: Any) -> Any:
+    """`value` with personal data replaced; numbers and booleans as they are, containers kept
+    as containers (the JSON log stays structured), anything else as its redacted text."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redacted(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_redacted(item) for item in value]
+    return redact(str(value))
 
 
 class RedactPersonalDataFilter(logging.Filter):
@@ -34,4 +62,7 @@ class RedactPersonalDataFilter(logging.Filter):
             # Formatting the traceback happens later; pre-render and redact it now.
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
+        for name in set(record.__dict__) - _STANDARD_ATTRIBUTES:
+            # e.g. Django's `request` (its repr holds the URL) or Celery's `data`.
+            setattr(record, name, _redacted(record.__dict__[name]))
         return True

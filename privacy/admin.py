@@ -128,7 +128,8 @@ class ConsentEventAdmin(ReadOnlyAdmin):
     def proof_view(self, request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm("privacy.view_consentevent"):
             raise PermissionDenied
-        form = ProofForm(request.GET or None)
+        # POST: the subject is an e-mail address, which must not sit in URLs, history or logs.
+        form = ProofForm(request.POST or None)
         if form.is_valid():
             subject = subject_resolve(query=form.cleaned_data["subject"])
             if subject is None:
@@ -170,7 +171,7 @@ class ProcessorAdmin(admin.ModelAdmin):
     list_display = (
         "name",
         "service",
-        "location",
+        "location_nb",
         "transfers_outside_eea",
         "transfer_mechanism",
         "dpa_signed_on",

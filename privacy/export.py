@@ -66,7 +66,12 @@ def _processors() -> list[dict]:
 
     return list(
         Processor.objects.filter(is_active=True).values(
-            "name", "service", "location", "transfers_outside_eea", "transfer_mechanism"
+            "name",
+            "service",
+            "location_nb",
+            "location_en",
+            "transfers_outside_eea",
+            "transfer_mechanism",
         )
     )
 

@@ -44,7 +44,10 @@ def _get(url: str) -> tuple[int, bytes]:
 def test_collectstatic_with_manifest(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env=_production_env(STATIC_MANIFEST="1", STATIC_ROOT_OVERRIDE=str(tmp_path)),
     )
     assert result.returncode == 0, result.stderr
@@ -61,12 +64,25 @@ def test_gunicorn_serves_the_site_health_and_readiness():
     port = _free_port()
     env = _production_env(
         DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="0", STATIC_MANIFEST="0",
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        STATIC_MANIFEST="0",
     )
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "bookingtjeneste.wsgi:application", "--bind",
-         f"127.0.0.1:{port}", "--workers", "2", "--timeout", "30"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            str(BIN / "gunicorn"),
+            "bookingtjeneste.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--timeout",
+            "30",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -88,9 +104,19 @@ def test_gunicorn_serves_the_site_health_and_readiness():
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="celery beat needs the Redis broker")
 def test_celery_beat_starts_and_stops_cleanly(tmp_path):
     beat = subprocess.Popen(
-        [str(BIN / "celery"), "-A", "bookingtjeneste", "beat", "--loglevel=INFO",
-         "--schedule", str(tmp_path / "schedule")],
-        cwd=ROOT, env=_production_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            str(BIN / "celery"),
+            "-A",
+            "bookingtjeneste",
+            "beat",
+            "--loglevel=INFO",
+            "--schedule",
+            str(tmp_path / "schedule"),
+        ],
+        cwd=ROOT,
+        env=_production_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
     )
     time.sleep(6)

@@ -22,9 +22,7 @@ def _eager_tasks():
     console.sent.clear()
 
 
-def test_password_reset_mail_is_an_outbox_row(
-    client, settings, django_capture_on_commit_callbacks
-):
+def test_password_reset_mail_is_an_outbox_row(client, settings, django_capture_on_commit_callbacks):
     settings.EMAIL_BACKEND = "notifications.backends.OutboxEmailBackend"
     user = UserFactory(email="kari@example.com")
     with django_capture_on_commit_callbacks(execute=True):

@@ -102,8 +102,12 @@ class StripeProvider(PaymentProvider):
             )
         except (stripe.SignatureVerificationError, ValueError, UnicodeDecodeError) as error:
             raise WebhookVerificationError(str(error)[:200]) from error
+        except (AttributeError, TypeError) as error:
+            # Correctly signed, but not a JSON object: the SDK cannot build an event from it.
+            raise WebhookVerificationError("Stripe event is not a JSON object") from error
         payload = event.to_dict()
-        obj = (payload.get("data") or {}).get("object") or {}
+        data = payload.get("data")
+        obj = (data.get("object") if isinstance(data, dict) else None) or {}
         if not isinstance(obj, dict) or not payload.get("id"):
             raise WebhookVerificationError("Stripe event without an object")
         object_type = obj.get("object")

@@ -193,3 +193,23 @@ def test_stripe_outage_on_start_is_a_503_page_and_a_failed_payment(client, booki
 
     assert response.status_code == 503
     assert Payment.objects.get(order__booking=booking).status == Payment.Status.FAILED
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"x"', b"12"])
+def test_signed_payload_that_is_not_an_object_is_a_400(client, stripe_fake, body):
+    """A correctly signed body that is not an event object: refused, recorded nowhere."""
+    response = client.post(WEBHOOK, body, content_type="application/json", **stripe_headers(body))
+    assert response.status_code == 400
+    assert not WebhookEvent.objects.exists()
+
+
+@pytest.mark.parametrize("body", [b'{"id": "evt_2", "data": "x"}', b'{"id": "evt_3"}'])
+def test_signed_event_without_an_object_is_acknowledged_and_ignored(
+    client, booking, stripe_fake, body
+):
+    """Stripe sends event types we do not use; an odd one is acknowledged, never a 500."""
+    payment = _start(booking)
+    response = client.post(WEBHOOK, body, content_type="application/json", **stripe_headers(body))
+    assert response.status_code in (200, 400)
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.PENDING

@@ -1,6 +1,7 @@
 """Consent API (CONTRACT.md): GET every purpose's state, PUT one purpose's choice."""
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
@@ -54,11 +55,11 @@ class ConsentDetailView(APIView):
     )
     def put(self, request, purpose: str):
         if purpose not in Purpose.values:
-            raise NotFound("Unknown consent purpose.")
+            raise NotFound(_("Unknown consent purpose."))
         data = request.data
         # Only a real JSON boolean counts: "yes", 1 or "true" are not an unambiguous choice.
         if not isinstance(data, dict) or not isinstance(data.get("granted"), bool):
-            raise ValidationError({"granted": ["A JSON boolean is required."]})
+            raise ValidationError({"granted": [_("A JSON boolean is required.")]})
         event = consent_set(
             subject=request.user,
             purpose=purpose,

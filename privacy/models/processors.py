@@ -17,7 +17,8 @@ class Processor(models.Model):
     purpose_en = models.TextField(_("purpose (English)"))
     data_categories_nb = models.TextField(_("data categories (Bokmål)"))
     data_categories_en = models.TextField(_("data categories (English)"))
-    location = models.CharField(_("location"), max_length=200)
+    location_nb = models.CharField(_("location (Bokmål)"), max_length=200, blank=True)
+    location_en = models.CharField(_("location (English)"), max_length=200)
     transfers_outside_eea = models.BooleanField(_("transfers outside the EU/EEA"), default=False)
     transfer_mechanism = models.CharField(
         _("transfer mechanism"),

@@ -33,7 +33,7 @@ def test_dpo_downloads_consent_proof_as_json_with_the_texts(dpo_client):
     consent_set(subject=user, purpose="marketing_email", granted=True, source="web")
     consent_set(subject=user, purpose="marketing_email", granted=False, source="email_unsubscribe")
 
-    response = dpo_client.get(
+    response = dpo_client.post(
         "/admin/privacy/consentevent/proof/", {"subject": user.email, "format": "json"}
     )
     assert response.status_code == 200
@@ -54,7 +54,7 @@ def test_dpo_downloads_consent_proof_as_json_with_the_texts(dpo_client):
 def test_consent_proof_csv_and_anonymous_subject(dpo_client):
     anonymous = uuid.uuid4()
     consent_set(subject=anonymous, purpose="advertising_cookies", granted=False, source="banner")
-    response = dpo_client.get(
+    response = dpo_client.post(
         "/admin/privacy/consentevent/proof/", {"subject": str(anonymous), "format": "csv"}
     )
     assert response.status_code == 200
@@ -64,8 +64,14 @@ def test_consent_proof_csv_and_anonymous_subject(dpo_client):
     assert rows[0]["purpose_text_en"].startswith("Google Ads")
 
 
+def test_consent_proof_lookup_keeps_the_address_out_of_the_url(dpo_client):
+    page = dpo_client.get("/admin/privacy/consentevent/proof/", {"subject": "kari@example.no"})
+    assert page.status_code == 200 and "attachment" not in page.get("Content-Disposition", "")
+    assert 'method="post"' in page.content.decode()
+
+
 def test_consent_proof_unknown_subject_is_a_form_error(dpo_client):
-    response = dpo_client.get("/admin/privacy/consentevent/proof/", {"subject": "nobody@x.no"})
+    response = dpo_client.post("/admin/privacy/consentevent/proof/", {"subject": "nobody@x.no"})
     assert response.status_code == 200
     assert "Ingen slik bruker" in response.content.decode()
 
@@ -79,7 +85,7 @@ def test_ledger_is_read_only_in_admin(dpo_client):
 
 def test_customers_cannot_export_proof(client):
     client.force_login(UserFactory())
-    response = client.get("/admin/privacy/consentevent/proof/", {"subject": "x"})
+    response = client.post("/admin/privacy/consentevent/proof/", {"subject": "x"})
     assert response.status_code in (302, 403)
 
 

@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -16,7 +17,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         # A GET never changes anything (link scanners prefetch): show a button instead.
         try:
-            _, purpose = unsubscribe_token_read(token=token)
+            _subject, purpose = unsubscribe_token_read(token=token)
         except InvalidUnsubscribeToken:
             return render(request, "privacy/unsubscribe.html", {"invalid": True}, status=400)
         return render(request, "privacy/unsubscribe.html", {"purpose": purpose, "token": token})
@@ -25,7 +26,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     except InvalidUnsubscribeToken:
         if wants_json:
             return JsonResponse(
-                {"code": "invalid_token", "detail": "The unsubscribe link is not valid."},
+                {"code": "invalid_token", "detail": _("The unsubscribe link is not valid.")},
                 status=400,
             )
         return render(request, "privacy/unsubscribe.html", {"invalid": True}, status=400)

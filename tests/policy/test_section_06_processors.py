@@ -40,16 +40,25 @@ def test_processors_are_listed_publicly(client):
         assert name in html
 
 
+def test_processor_locations_are_in_the_readers_language(client):
+    norwegian = client.get("/privacy/processors/", HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    assert "USA og andre land utenfor EU/EØS" in norwegian
+    assert "United States and other countries" not in norwegian
+    english = client.get("/privacy/processors/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "United States and other countries outside the EU/EEA" in english
+
+
 def test_kinsta_hosts_in_eemshaven():
     """“Server location: Eemshaven, Netherlands.”"""
     kinsta = Processor.objects.get(name="Kinsta")
-    assert "Eemshaven" in kinsta.location and not kinsta.transfers_outside_eea
+    assert "Eemshaven" in kinsta.location_en and not kinsta.transfers_outside_eea
 
 
 def test_brevo_stores_in_france_and_belgium():
     """Brevo: French data centres (Vitry-sur-Seine) and Google Cloud in Belgium."""
     brevo = Processor.objects.get(name="Brevo")
-    assert "France" in brevo.location and "Belgium" in brevo.location
+    assert "France" in brevo.location_en and "Belgium" in brevo.location_en
+    assert "Frankrike" in brevo.location_nb and "Belgia" in brevo.location_nb
 
 
 def test_twilio_transfers_outside_the_eea_are_declared_with_a_mechanism():

@@ -35,6 +35,9 @@ class Command(BaseCommand):
             by = get_user_model().objects.filter(email__iexact=options["by"]).first()
             if by is None:
                 raise CommandError("No user with that e-mail.")
+            # The same right the admin desk asks for: a customer cannot decide requests.
+            if not by.is_active or not by.has_perm("privacy.change_privacyrequest"):
+                raise CommandError("That user may not decide privacy requests (not a DPO).")
         try:
             if action == "approve":
                 request_approve(request=request, by=by)

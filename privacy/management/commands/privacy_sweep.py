@@ -23,6 +23,9 @@ class Command(BaseCommand):
                 day = datetime.strptime(as_of, "%Y-%m-%d").date()
             except ValueError as error:
                 raise CommandError("--as-of must be YYYY-MM-DD.") from error
+            # Retention periods are counted back from this day: far-off years would overflow.
+            if not 2000 <= day.year <= 2200:
+                raise CommandError("--as-of must be a date between the years 2000 and 2200.")
             moment = timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
         run = retention_sweep(as_of=moment, dry_run=dry_run)
         verb = "would change" if dry_run else "changed"

@@ -11,6 +11,7 @@ from django.core import signing
 from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 
+from accounts import roles
 from accounts.tests.factories import UserFactory
 from notifications.models import Message
 from privacy.models import AuditEntry, PrivacyRequest
@@ -196,6 +197,28 @@ def test_command_list_approve_reject(eager_tasks, django_capture_on_commit_callb
         call_command("privacy_requests", "reject", str(objection.pk), "--reason", "x")
     with pytest.raises(CommandError):
         call_command("privacy_requests", "approve", "999999")
+
+
+def test_command_acts_only_for_a_dpo():
+    erasure = request_submit(type="erasure", channel="api", user=UserFactory())
+    customer = UserFactory()
+    with pytest.raises(CommandError, match="not a DPO"):
+        call_command("privacy_requests", "approve", str(erasure.pk), "--by", customer.email)
+    erasure.refresh_from_db()
+    assert erasure.status == "received"
+    dpo = UserFactory(is_staff=True, role=roles.DPO)
+    call_command(
+        "privacy_requests",
+        "reject",
+        str(erasure.pk),
+        "--by",
+        dpo.email,
+        "--reason",
+        "Feil",
+        stdout=io.StringIO(),
+    )
+    erasure.refresh_from_db()
+    assert erasure.status == "rejected" and erasure.decided_by == dpo
 
 
 def test_restriction_and_objection_turn_consent_off():

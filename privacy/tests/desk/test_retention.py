@@ -207,9 +207,11 @@ def test_disabled_rule_is_skipped_and_preview_records_nothing():
     assert ContactMessage.objects.count() == 1
 
 
-def test_bad_as_of():
+@pytest.mark.parametrize("as_of", ["31.12.2030", "2026-02-30", "0001-01-01", "9999-12-31"])
+def test_bad_as_of(as_of):
     with pytest.raises(CommandError):
-        call_command("privacy_sweep", "--as-of", "31.12.2030")
+        call_command("privacy_sweep", "--dry-run", "--as-of", as_of)
+    assert not SweepRun.objects.exists()
 
 
 def test_admin_pages(dpo_client):
