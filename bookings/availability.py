@@ -103,6 +103,41 @@ class Slot(NamedTuple):
     end: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class FreeSlots:
+    """Free slots as parallel columns, sorted by (start, resource id): POSIX-second starts and
+    resource ids, all `duration` seconds long. The API writes JSON straight from these numbers;
+    `as_slots()` gives Slot tuples with datetimes for everyone else."""
+
+    starts: list[int]
+    resource_ids: list[int]
+    duration: int
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def as_slots(self) -> list[Slot]:
+        duration = self.duration
+        instants = {s: _utc(s) for s in {*self.starts, *(s + duration for s in self.starts)}}
+        # tuple.__new__ builds the named tuples in C: NamedTuple's own __new__ is a Python call
+        # per slot, and a 62-day range holds thousands of slots.
+        return list(
+            map(
+                tuple.__new__,
+                repeat(Slot),
+                zip(
+                    map(instants.__getitem__, self.starts),
+                    self.resource_ids,
+                    [instants[start + duration] for start in self.starts],
+                    strict=True,
+                ),
+            )
+        )
+
+
+NO_FREE_SLOTS = FreeSlots(starts=[], resource_ids=[], duration=0)
+
+
 def local_instant(day: date, wall_clock: time, tz: ZoneInfo, *, fold: int) -> datetime:
     """The absolute (UTC) instant of a local wall-clock time; fold picks the repeated hour.
 
@@ -119,7 +154,11 @@ def opening_wall_clock(
     weekly: Mapping[int, Sequence[tuple[time, time]]],
     overrides: Mapping[date, Sequence[DateOverride]],
 ) -> list[tuple[time, time]]:
-    """A resource's opening intervals on one local date, as sorted, merged wall-clock pairs."""
+    """A resource's opening intervals on one local date, as sorted, merged wall-clock pairs.
+
+    `weekly` (weekday → intervals) must already be merged: free_slots merges it once per
+    resource, not once per date.
+    """
     rows = overrides.get(day, ())
     if any(row.is_closed and row.resource_id is None for row in rows):
         return []
@@ -129,8 +168,7 @@ def opening_wall_clock(
         if any(row.is_closed for row in chosen):
             return []
         return merge_intervals((row.start, row.end) for row in chosen if row.start and row.end)
-    # 09–12 and 12–17 is one opening, not two with a break: a slot may run across 12:00.
-    return merge_intervals(weekly.get(day.weekday(), ()))
+    return weekly.get(day.weekday(), [])
 
 
 def merge_intervals(intervals: Iterable[tuple[T, T]]) -> list[tuple[T, T]]:
@@ -154,7 +192,12 @@ def _date_range(first: date, last: date) -> Iterable[date]:
         day += timedelta(days=1)
 
 
-def free_slots(
+def free_slots(**arguments) -> list[Slot]:
+    """free_slot_table's answer as Slot tuples (start, resource_id, end) with UTC datetimes."""
+    return free_slot_table(**arguments).as_slots()
+
+
+def free_slot_table(
     *,
     resource_ids: Sequence[int],
     date_from: date,
@@ -165,7 +208,7 @@ def free_slots(
     weekly_hours: Iterable[WeeklyHours],
     overrides: Iterable[DateOverride] = (),
     busy: Mapping[int, Iterable[Interval]] | None = None,
-) -> list[Slot]:
+) -> FreeSlots:
     """Free slots per resource over the local dates [date_from, date_to] (inclusive).
 
     A slot [start, end) lies inside one opening interval; its blocked interval
@@ -186,11 +229,15 @@ def free_slots(
     last_day = min(date_to, now.astimezone(tz).date() + timedelta(days=rules.horizon_days))
     first_day = max(date_from, now.astimezone(tz).date())
     if first_day > last_day:
-        return []
+        return NO_FREE_SLOTS
 
     weekly: dict[int, dict[int, list[tuple[time, time]]]] = defaultdict(lambda: defaultdict(list))
     for row in weekly_hours:
         weekly[row.resource_id][row.weekday].append((row.start, row.end))
+    # 09–12 and 12–17 is one opening, not two with a break: a slot may run across 12:00.
+    for by_weekday in weekly.values():
+        for weekday, intervals in by_weekday.items():
+            by_weekday[weekday] = merge_intervals(intervals)
     by_date: dict[date, list[DateOverride]] = defaultdict(list)
     for row in overrides:
         by_date[row.date].append(row)
@@ -234,7 +281,12 @@ def free_slots(
                     ends=ends,
                 ):
                     keys.extend(_encoded(first, lo, hi, step, width, position))
-    return _slots_from_keys(keys, resource_ids_by_rank, duration)
+    keys.sort()
+    return FreeSlots(
+        starts=[key // width for key in keys],
+        resource_ids=[resource_ids_by_rank[key % width] for key in keys],
+        duration=duration,
+    )
 
 
 def _free_runs(
@@ -267,25 +319,3 @@ def _free_runs(
         index += 1
     if free_from < count:
         yield free_from, count
-
-
-def _slots_from_keys(keys: list[int], resource_ids_by_rank: list[int], duration: int) -> list[Slot]:
-    """Sorted slots from encoded keys (start * width + rank), building each instant once."""
-    width = len(resource_ids_by_rank)
-    keys.sort()
-    starts = [key // width for key in keys]
-    instants = {seconds: _utc(seconds) for seconds in {*starts, *(s + duration for s in starts)}}
-    # tuple.__new__ builds the named tuples in C: NamedTuple's own __new__ is a Python call per
-    # slot, and a 62-day range holds thousands of slots.
-    return list(
-        map(
-            tuple.__new__,
-            repeat(Slot),
-            zip(
-                map(instants.__getitem__, starts),
-                [resource_ids_by_rank[key % width] for key in keys],
-                [instants[start + duration] for start in starts],
-                strict=True,
-            ),
-        )
-    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from django.db import connections
@@ -13,7 +14,15 @@ from django.utils.translation import gettext as _
 
 from payments.selectors import payment_start_url
 
-from .availability import DateOverride, Slot, SlotRules, WeeklyHours, free_slots
+from .availability import (
+    NO_FREE_SLOTS,
+    DateOverride,
+    FreeSlots,
+    Slot,
+    SlotRules,
+    WeeklyHours,
+    free_slot_table,
+)
 from .exceptions import InvalidBooking
 from .models import Booking, BusyBlock, DateException, OpeningHours, Resource, Service, Supplier
 
@@ -174,9 +183,13 @@ def date_overrides_of(
 
 @dataclass(frozen=True)
 class Availability:
-    slots: list[Slot]
+    free: FreeSlots
     resources: dict[int, str]
     time_zone: ZoneInfo
+
+    @cached_property
+    def slots(self) -> list[Slot]:
+        return self.free.as_slots()
 
 
 def slots_for_service(
@@ -190,8 +203,8 @@ def slots_for_service(
 ) -> Availability:
     """Free slots of `service` on the local dates [date_from, date_to] (inclusive).
 
-    Four queries whatever the range (resources, weekly hours, date exceptions, and bookings
-    with busy blocks in one UNION ALL): the interval arithmetic runs in bookings.availability.
+    Three queries whatever the range (resources with their weekly hours, date exceptions, and
+    bookings with busy blocks in one UNION ALL): the arithmetic runs in bookings.availability.
     `exclude_booking_id` leaves one booking out (rescheduling it must not collide with itself).
     """
     now = now or timezone.now()
@@ -204,16 +217,28 @@ def slots_for_service(
     resources_qs = service.resources.filter(is_active=True).order_by("sort_order", "name")
     if resource is not None:
         resources_qs = resources_qs.filter(pk=resource.pk)
-    resources = dict(resources_qs.values_list("id", "name"))
+    # The resources and their weekly hours in one query (a resource without hours still
+    # comes back once, with NULL hours: it is listed, it just has no slots).
+    resources: dict[int, str] = {}
+    weekly: list[WeeklyHours] = []
+    for rid, name, weekday, start, end in resources_qs.values_list(
+        "id",
+        "name",
+        "opening_hours__weekday",
+        "opening_hours__start_time",
+        "opening_hours__end_time",
+    ):
+        resources[rid] = name
+        if weekday is not None:
+            weekly.append(WeeklyHours(resource_id=rid, weekday=weekday, start=start, end=end))
     if not resources or date_to < date_from:
-        return Availability(slots=[], resources=resources, time_zone=tz)
+        return Availability(free=NO_FREE_SLOTS, resources=resources, time_zone=tz)
     ids = list(resources)
 
     # Padding of a day either side covers buffers and any UTC offset.
     range_start = datetime.combine(date_from - timedelta(days=1), time.min, tzinfo=tz)
     range_end = datetime.combine(date_to + timedelta(days=2), time.min, tzinfo=tz)
 
-    weekly = weekly_hours_of(ids)
     overrides = date_overrides_of(
         supplier_id=service.supplier_id, resource_ids=ids, date_from=date_from, date_to=date_to
     )
@@ -242,7 +267,7 @@ def slots_for_service(
     for rid, start, end in _fetch_raw(intervals):
         busy[rid].append((start, end))
 
-    slots = free_slots(
+    free = free_slot_table(
         resource_ids=ids,
         date_from=date_from,
         date_to=date_to,
@@ -253,7 +278,7 @@ def slots_for_service(
         overrides=overrides,
         busy=busy,
     )
-    return Availability(slots=slots, resources=resources, time_zone=tz)
+    return Availability(free=free, resources=resources, time_zone=tz)
 
 
 def bookings_for_customer(*, customer) -> QuerySet[Booking]:
