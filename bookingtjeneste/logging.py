@@ -15,7 +15,7 @@ _PATTERNS = [
     # 8 to 15 digits, optionally with + and single spaces or dashes (a Norwegian mobile is 8
     # digits); ISO dates are not phone numbers.
     (
-        re.compile(r"(?<![\w.:-])(?!\d{4}-\d{2}-\d{2})\+?\d(?:[ -]?\d){7,14}(?![\w.:]|-\d)"),
+        re.compile(r"(?<![\w.:])(?!\d{4}-\d{2}-\d{2})\+?\d(?:[ -]?\d){7,14}(?![\w.:]|-\d)"),
         "[phone]",
     ),
     (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"), "[ip]"),
@@ -30,7 +30,14 @@ _STANDARD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", (), None)._
 }
 
 
+# URLs in log lines carry "@", "+" and spaces percent-encoded (kari%40example.no,
+# %2B47%20912...): decode just those three first, so the patterns see what a person wrote.
+_ENCODED = re.compile(r"%(40|2B|20)", re.IGNORECASE)
+_DECODED = {"40": "@", "2B": "+", "20": " "}
+
+
 def redact(text: str) -> str:
+    text = _ENCODED.sub(lambda match: _DECODED[match.group(1).upper()], text)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text

@@ -44,3 +44,10 @@ def test_a_plain_norwegian_mobile_number_is_redacted_but_dates_and_ids_are_not()
     assert redact("ring 91234567 i dag") == "ring [phone] i dag"
     assert redact("sweep as of 2026-11-30, booking 1234") == "sweep as of 2026-11-30, booking 1234"
     assert redact("at 10:00:00 ref BK-7Q4M2X") == "at 10:00:00 ref BK-7Q4M2X"
+
+
+def test_percent_encoded_addresses_and_numbers_in_urls_are_redacted():
+    line = '"GET /s/kari%40example.com/?tlf=%2B47%20912%2034%20567&b=sms-4791234567 HTTP/1.1" 404'
+    text = redact(line)
+    assert "kari" not in text and "912" not in text and "4791234567" not in text
+    assert text.count("[email]") == 1 and text.count("[phone]") == 2
