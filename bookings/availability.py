@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import repeat
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 # Aware datetimes, or POSIX seconds (the selector reads them so from PostgreSQL: cheaper).
@@ -192,7 +192,7 @@ def _date_range(first: date, last: date) -> Iterable[date]:
         day += timedelta(days=1)
 
 
-def free_slots(**arguments) -> list[Slot]:
+def free_slots(**arguments: Any) -> list[Slot]:
     """free_slot_table's answer as Slot tuples (start, resource_id, end) with UTC datetimes."""
     return free_slot_table(**arguments).as_slots()
 

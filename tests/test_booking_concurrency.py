@@ -34,29 +34,27 @@ def monday_ten() -> datetime:
     return datetime.combine(day, time(10), tzinfo=OSLO)
 
 
-def test_concurrent_requests_for_one_slot_create_exactly_one_booking(live_server):
-    postgres_only()
-    supplier = SupplierFactory()
-    service = ServiceFactory(supplier=supplier, resources=[ResourceFactory(supplier=supplier)])
-    tokens = [Token.objects.create(user=UserFactory()).key for _ in range(REQUESTS)]
-    start = monday_ten().isoformat()
-    barrier = threading.Barrier(REQUESTS)
-    statuses: list[int] = []
-    bodies: list[dict] = []
+def post_all_at_once(url: str, body: dict, tokens_and_keys: list[tuple[str, str]]):
+    """POST `body` once per (token, Idempotency-Key), all released together by a barrier, each
+    from its own thread and HTTP connection. Returns [(status, json)] in completion order.
+
+    The test server's listen backlog is small: under many simultaneous connects the kernel may
+    reset a few. Those are retried with the same Idempotency-Key, so a retry can never become
+    a second booking (a replayed winner answers 200 with the same booking).
+    """
+    barrier = threading.Barrier(len(tokens_and_keys))
+    answers: list[tuple[int, dict]] = []
     lock = threading.Lock()
 
-    def book(token: str) -> None:
-        session = requests.Session()  # a separate HTTP connection per thread
+    def post(token: str, key: str) -> None:
+        session = requests.Session()
         barrier.wait()
-        # The test server's listen backlog is small: under 60 simultaneous connects the kernel
-        # may reset a few. Those are retried with the same Idempotency-Key, so a retry can
-        # never become a second booking (a replayed winner answers 200 with the same booking).
         for attempt in range(5):
             try:
                 response = session.post(
-                    f"{live_server.url}/api/v1/bookings/",
-                    json={"service": service.pk, "start": start},
-                    headers={"Authorization": f"Token {token}", "Idempotency-Key": token[:16]},
+                    url,
+                    json=body,
+                    headers={"Authorization": f"Token {token}", "Idempotency-Key": key},
                     timeout=60,
                 )
                 break
@@ -65,19 +63,31 @@ def test_concurrent_requests_for_one_slot_create_exactly_one_booking(live_server
                     raise
                 session = requests.Session()
         with lock:
-            statuses.append(response.status_code)
-            bodies.append(response.json())
+            answers.append((response.status_code, response.json()))
 
-    threads = [threading.Thread(target=book, args=(token,)) for token in tokens]
+    threads = [threading.Thread(target=post, args=pair) for pair in tokens_and_keys]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return answers
 
-    counts = Counter(statuses)
+
+def test_concurrent_requests_for_one_slot_create_exactly_one_booking(live_server):
+    postgres_only()
+    supplier = SupplierFactory()
+    service = ServiceFactory(supplier=supplier, resources=[ResourceFactory(supplier=supplier)])
+    tokens = [Token.objects.create(user=UserFactory()).key for _ in range(REQUESTS)]
+    answers = post_all_at_once(
+        f"{live_server.url}/api/v1/bookings/",
+        {"service": service.pk, "start": monday_ten().isoformat()},
+        [(token, token[:16]) for token in tokens],
+    )
+
+    counts = Counter(status for status, _ in answers)
     assert counts[201] + counts[200] == 1 and counts[409] == REQUESTS - 1, counts
-    assert len(statuses) == REQUESTS
-    conflicts = [body for body in bodies if "reference" not in body]
+    assert len(answers) == REQUESTS
+    conflicts = [body for _, body in answers if "reference" not in body]
     assert len(conflicts) == REQUESTS - 1
     assert {body["code"] for body in conflicts} == {"slot_unavailable"}
     assert Booking.objects.filter(status__in=Booking.BLOCKING_STATUSES).count() == 1
@@ -94,36 +104,12 @@ def test_concurrent_duplicates_of_one_request_all_get_the_same_booking(live_serv
         resources=[ResourceFactory(supplier=supplier) for _ in range(resources)],
     )
     token = Token.objects.create(user=UserFactory()).key
-    start = monday_ten().isoformat()
     parallel = 12
-    barrier = threading.Barrier(parallel)
-    answers: list[tuple[int, dict]] = []
-    lock = threading.Lock()
-
-    def book() -> None:
-        session = requests.Session()
-        barrier.wait()
-        for attempt in range(5):
-            try:
-                response = session.post(
-                    f"{live_server.url}/api/v1/bookings/",
-                    json={"service": service.pk, "start": start},
-                    headers={"Authorization": f"Token {token}", "Idempotency-Key": "retry-1"},
-                    timeout=60,
-                )
-                break
-            except requests.ConnectionError:  # listen backlog, as above
-                if attempt == 4:
-                    raise
-                session = requests.Session()
-        with lock:
-            answers.append((response.status_code, response.json()))
-
-    threads = [threading.Thread(target=book) for _ in range(parallel)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = post_all_at_once(
+        f"{live_server.url}/api/v1/bookings/",
+        {"service": service.pk, "start": monday_ten().isoformat()},
+        [(token, "retry-1")] * parallel,
+    )
 
     statuses = Counter(status for status, _ in answers)
     assert statuses[201] == 1 and statuses[200] == parallel - 1, statuses

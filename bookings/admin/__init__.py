@@ -15,7 +15,7 @@ from bookingtjeneste.spreadsheet import csv_attachment
 
 from .. import services
 from ..exceptions import BookingError
-from ..export import bookings_csv
+from ..export import bookings_export
 from ..models import (
     Booking,
     BusyBlock,
@@ -240,9 +240,8 @@ class BookingAdmin(BookingAdminViews, SupplierScopedAdmin):
     @admin.action(description=_("Export selected bookings (CSV)"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Booking]) -> HttpResponse:
         # `queryset` comes from get_queryset: another supplier's bookings are never in it.
-        bookings = queryset.select_related("supplier", "service", "resource", "customer")
-        filename = f"bookings-{timezone.localdate():%Y-%m-%d}.csv"
-        return csv_attachment(bookings_csv(bookings.order_by("start", "pk")), filename=filename)
+        content = bookings_export(bookings=queryset, by_user=request.user)
+        return csv_attachment(content, filename=f"bookings-{timezone.localdate():%Y-%m-%d}.csv")
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name

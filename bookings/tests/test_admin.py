@@ -21,6 +21,7 @@ from bookings.models import (
     SupplierStaff,
 )
 from bookings.services import booking_create
+from privacy.models import AuditEntry
 
 from .conftest import at, staff_for
 from .factories import ResourceFactory, ServiceFactory, SupplierFactory
@@ -354,6 +355,10 @@ def test_export_action_writes_only_own_bookings_as_csv(staff_client, world):
     assert rows[1][1:3] == [local.strftime("%Y-%m-%d"), local.strftime("%H:%M")]
     # A customer-typed formula reaches the spreadsheet as text, not as a formula.
     assert '"\'=HYPERLINK(""http://evil.example"")"' in text
+    # The export is in the audit trail: who and how many rows, no names or addresses.
+    entry = AuditEntry.objects.get(action="admin.exported")
+    assert entry.actor_public_id == world.staff.public_id
+    assert entry.details == {"model": "bookings.booking", "rows": 1}
 
 
 def test_export_action_needs_a_selection(staff_client, world):

@@ -100,7 +100,18 @@ def test_website_refuses_a_resource_that_does_not_perform_the_service(client, cu
 
     page = client.get(f"/s/{service.supplier.slug}/{service.pk}/?resource={elsewhere.pk}")
     assert page.status_code == 200
-    assert [str(m) for m in page.context["messages"]]  # the visitor is told, not misled
+    # Each of the three attempts was told why (the two refusals above, then this week view,
+    # which shows everyone instead of silently ignoring the choice).
+    with translation.override("nb"):
+        refusal = str(resource_chosen_for_error())
+    assert [str(m) for m in page.context["messages"]] == [refusal] * 3
+    assert page.context["resource"] is None
+
+
+def resource_chosen_for_error() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("This resource does not perform the chosen service.")
 
 
 def test_submitting_the_confirm_page_twice_books_once(client, customer, supplier):
