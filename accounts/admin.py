@@ -1,9 +1,17 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
+from .roles import manages_accounts
+
+# What the DPO may correct for a person (GDPR Art. 16 rectification). Roles, flags and
+# passwords are not personal data to rectify: changing them is the Administrators' job.
+RECTIFICATION_FIELDS = ("email", "full_name", "phone", "preferred_language")
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
@@ -16,6 +24,15 @@ class UserChangeAdminForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class UserRectificationAdminForm(forms.ModelForm):
+    """The DPO's form: no password field (UserChangeForm's links to the password view) and
+    only the rectification fields, so a crafted POST of anything else is ignored."""
+
+    class Meta:
+        model = User
+        fields = RECTIFICATION_FIELDS
 
 
 @admin.register(User)
@@ -51,6 +68,18 @@ class UserAdmin(DjangoUserAdmin):
         ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
+    rectification_fieldsets = (
+        (None, {"fields": ("public_id", "email")}),
+        (
+            _("Personal info"),
+            {
+                "fields": ("full_name", "phone", "phone_verified_at", "preferred_language"),
+            },
+        ),
+        (_("Age confirmation"), {"fields": ("age_confirmed_at", "age_confirmed_policy_version")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
     add_fieldsets = (
         (
             None,
@@ -60,3 +89,42 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        if obj is not None and not manages_accounts(request.user):
+            return self.rectification_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not manages_accounts(request.user):
+            readonly += ["is_active", "is_staff", "is_superuser", "groups"]
+        elif not request.user.is_superuser:
+            # Administrators run the roles; only a superuser makes another superuser.
+            readonly.append("is_superuser")
+        return readonly
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        if obj is not None and not manages_accounts(request.user):
+            kwargs["form"] = UserRectificationAdminForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # A staff account's e-mail is its password-reset channel: a DPO who could change an
+        # Administrator's address could take the account over. Staff accounts: Administrators.
+        privileged = obj is not None and (obj.is_staff or obj.is_superuser)
+        if privileged and not manages_accounts(request.user):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        if not manages_accounts(request.user):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
+
+    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
+        if change and "phone" in form.changed_data:
+            obj.phone_verified_at = None  # a corrected number is unproven until verified again
+        super().save_model(request, obj, form, change)

@@ -113,6 +113,12 @@ def sees_every_supplier(user) -> bool:
     return cached
 
 
+def manages_accounts(user) -> bool:
+    """Who may change roles, staff flags and passwords of other people: superusers and
+    Administrators. The DPO rectifies personal data but never grants access."""
+    return sees_every_supplier(user)
+
+
 def staff_supplier_id(user) -> int | None:
     """The supplier an active staff user works for, or None (no membership)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
