@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "bookingtjeneste.middleware.RejectNulBytesMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "privacy.middleware.ConsentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

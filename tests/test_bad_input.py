@@ -70,3 +70,34 @@ def test_no_route_answers_junk_with_a_server_error(client, signed_in):
             if response.status_code >= 500:
                 failures.append(f"{method.upper()} {route} -> {response.status_code}")
     assert failures == []
+
+
+def nul_routes() -> list[str]:
+    """Every route with a NUL byte (alone and inside a value) in each path parameter."""
+    routes = {
+        "/" + re.sub(r"<[^>]+>", value, route)
+        for route in _routes(get_resolver().url_patterns)
+        if "(?P" not in route and "^" not in route and "<" in route
+        for value in ("%00", "a%00b")
+    }
+    # Paths outside any route (the 404 handler, static files, the language prefix) and NUL
+    # in a query string, which views pass to the database just as readily.
+    extra = {"/%00", "/s/%00/", "/static/%00", "/admin/%00/", "/en/%00/", "/my/bookings/?q=%00"}
+    return sorted(routes | extra | {"/api/v1/services/1/slots/?from=%00&to=2026-01-01"})
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "customer"])
+def test_nul_bytes_in_paths_are_not_server_errors(client, signed_in):
+    # PostgreSQL rejects NUL in text, and file APIs reject it in paths: a converter that lets
+    # it through must still end in a 4xx.
+    if signed_in:
+        client.force_login(UserFactory())
+    routes = nul_routes()
+    assert "/api/v1/suppliers/%00/services/" in routes
+    failures = []
+    for route in routes:
+        for method in ("get", "post"):
+            response = getattr(client, method)(route)
+            if response.status_code >= 500:
+                failures.append(f"{method.upper()} {route} -> {response.status_code}")
+    assert failures == []
