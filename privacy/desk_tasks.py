@@ -78,7 +78,8 @@ def privacy_dpo_digest() -> int:
 def privacy_propagation_resume() -> int:
     """Hourly safety net: re-dispatch processor erasures whose task was lost or gave up, and
     approved requests still not carried out after 30 minutes (a worker died mid-way; every
-    step is idempotent, so running it again finishes the job)."""
+    step is idempotent, so running it again finishes the job); blank the address of erasure
+    confirmations that went out later than the erasure (a provider retry)."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -94,4 +95,8 @@ def privacy_propagation_resume() -> int:
     )
     for request_id in stuck:
         privacy_request_process.delay(request_id)
+    # Erasure confirmations the erasure could not send itself: blank them once they are out.
+    from .erasure import erasure_confirmations_scrub
+
+    erasure_confirmations_scrub()
     return len(processor_erasures_retry_due()) + len(stuck)

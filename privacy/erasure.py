@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -25,6 +25,9 @@ from .registry import Kept, ProcessorCall, Subject, registry
 logger = logging.getLogger(__name__)
 
 ERASURE_CONFIRMATION_TEMPLATE = "privacy_erasure_done"
+# The confirmation is sent by the erasure itself; the relay only sends it after this delay if
+# that did not happen (the process died between commit and send).
+CONFIRMATION_FALLBACK_DELAY = timedelta(minutes=15)
 
 
 def journal_path() -> str:
@@ -115,14 +118,15 @@ def subject_erase(
                 "processors": result["processors"],
             },
         )
-        if email:
-            _confirm(email=email, result=result, request=request)
+        confirmation = _confirm(email=email, result=result, request=request) if email else None
         from .desk_tasks import processor_erasure_run
 
         for propagation in propagations:
             processor_erasure_run.delay_on_commit(propagation.pk)
     if subject.public_id is not None:
         _journal_append(subject.public_id, erased_at)
+    if confirmation is not None:
+        erasure_confirmation_send(message_id=confirmation.pk)
     return result
 
 
@@ -131,18 +135,54 @@ def _guest_id(request: PrivacyRequest | None):
     return request.public_id if request is not None else None
 
 
-def _confirm(*, email: str, result: dict, request: PrivacyRequest | None) -> None:
-    """Tell the subject what was erased and what was kept, why and until when. The outbox row
-    holds the address until it is sent; the sweep rule `erasure_confirmations` blanks it."""
+def _confirm(*, email: str, result: dict, request: PrivacyRequest | None):
+    """Queue the confirmation: what was erased and what was kept, why and until when.
+
+    Its due time lies a little ahead, so no worker picks it up on its own: the erasure sends it
+    itself right after commit (`erasure_confirmation_send`) and blanks the address at once. If
+    the process dies in between, the outbox relay sends it when it falls due and the hourly
+    `erasure_confirmations_scrub` blanks it after that.
+    """
     from notifications.services import message_enqueue
 
     key = request.public_id if request is not None else timezone.now().timestamp()
-    message_enqueue(
+    return message_enqueue(
         template_key=ERASURE_CONFIRMATION_TEMPLATE,
         channel="email",
         idempotency_key=f"privacy-erasure-done-{key}",
         to_address=email,
         context={"kept": result["kept"], "processors": result["processors"]},
+        due_at=timezone.now() + CONFIRMATION_FALLBACK_DELAY,
+    )
+
+
+def erasure_confirmation_send(*, message_id: int) -> str:
+    """Hand the confirmation to the e-mail provider now, then forget the address.
+
+    Precondition: outside any transaction (the provider call must follow the commit). A
+    transient provider error leaves the row queued for the relay's retries; the scrub then
+    happens in `erasure_confirmations_scrub` once it has gone out.
+    """
+    from notifications.models import Message
+    from notifications.services import message_deliver
+
+    Message.objects.filter(pk=message_id, status=Message.Status.QUEUED).update(
+        due_at=timezone.now()
+    )
+    status = message_deliver(message_id=message_id)
+    erasure_confirmations_scrub()
+    return status
+
+
+def erasure_confirmations_scrub() -> int:
+    """Blank the address and text of every erasure confirmation that has left us (sent,
+    delivered, or finally failed). Idempotent; runs after each send and hourly."""
+    from notifications.services import message_redaction_values, messages_redactable
+
+    return (
+        messages_redactable(created_before=timezone.now())
+        .filter(template_key=ERASURE_CONFIRMATION_TEMPLATE)
+        .update(**message_redaction_values())
     )
 
 

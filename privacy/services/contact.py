@@ -8,6 +8,13 @@ from django.utils import timezone
 
 from ..models import ContactMessage
 
+CONTACT_TEMPLATE = "contact_message"
+
+
+def contact_idempotency_key(contact_message_id: int) -> str:
+    """The outbox key of the e-mail a contact message sent to us (erasure finds it by this)."""
+    return f"privacy-contact-{contact_message_id}"
+
 
 def contact_message_submit(*, name: str, email: str, subject: str, message: str) -> ContactMessage:
     """Store the message and queue the e-mail to CONTACT_EMAIL, in one transaction.
@@ -22,9 +29,9 @@ def contact_message_submit(*, name: str, email: str, subject: str, message: str)
             name=name, email=email, subject=subject, message=message
         )
         message_enqueue(
-            template_key="contact_message",
+            template_key=CONTACT_TEMPLATE,
             channel="email",
-            idempotency_key=f"privacy-contact-{copy.pk}",
+            idempotency_key=contact_idempotency_key(copy.pk),
             to_address=settings.CONTACT_EMAIL,
             language=settings.LANGUAGE_CODE,
             context={

@@ -14,6 +14,7 @@ class ProcessorsFake(FakeServer):
         self.brevo_contacts = set()
         self.stripe_customers: dict[str, str] = {}  # id -> email
         self.twilio_messages = set()
+        self.emails_sent: list[dict] = []  # Brevo transactional e-mails: {"to", "subject", "text"}
 
     def error_body(self) -> dict:
         return {"error": {"type": "api_error", "message": "fake outage"}}
@@ -40,6 +41,16 @@ class ProcessorsFake(FakeServer):
             if self.stripe_customers.pop(cid, None) is None:
                 return 404, {"error": {"type": "invalid_request_error", "message": "No such"}}
             return 200, {"id": cid, "object": "customer", "deleted": True}
+        if path == "/v3/smtp/email" and request.method == "POST":
+            data = request.json()
+            self.emails_sent.append(
+                {
+                    "to": [item["email"] for item in data.get("to", [])],
+                    "subject": data.get("subject", ""),
+                    "text": data.get("textContent", ""),
+                }
+            )
+            return 201, {"messageId": f"<fake-{len(self.emails_sent)}@smtp-relay.example>"}
         if "/Messages/" in path and request.method == "DELETE":
             sid = path.rsplit("/", 1)[1].removesuffix(".json")
             if sid not in self.twilio_messages:

@@ -37,12 +37,37 @@ def test_approved_erasure_runs_every_category_and_every_processor(
     assert all(
         t == {} for t in ProcessorErasure.objects.values_list("target", flat=True) if t is not None
     )
+    # The confirmation went out (fake Brevo), and the outbox row forgot the address after.
+    sent = [m for m in processors_fake.emails_sent if m["to"] == [EMAIL]]
+    assert len(sent) == 1 and "Bokføringsloven" in sent[0]["text"]
     confirmation = Message.objects.get(template_key="privacy_erasure_done")
-    assert "Bokføringsloven" in confirmation.body_text
+    assert confirmation.status == "sent"
+    assert (confirmation.to_address, confirmation.body_text) == ("", "")
     assert AuditEntry.objects.filter(action="erasure.completed").exists()
     assert journal_entries(since=request.received_at.date())[0]["public_id"] == str(
         rich.user.public_id
     )
+
+
+def test_confirmation_sent_later_by_the_relay_is_scrubbed_by_the_hourly_job(
+    processors_fake, private_media
+):
+    """The provider was down when the erasure tried to send: the relay retries it later, and
+    the hourly safety net blanks the address once it has gone out."""
+    from notifications.services import message_deliver
+    from privacy.desk_tasks import privacy_propagation_resume
+
+    rich = rich_customer(with_payments=False)
+    processors_fake.fail_next = [503]  # the first send to fake Brevo
+    subject_erase(subject=Subject.for_user(rich.user))
+    confirmation = Message.objects.get(template_key="privacy_erasure_done")
+    assert confirmation.status == "queued" and confirmation.to_address == EMAIL
+    Message.objects.filter(pk=confirmation.pk).update(due_at=confirmation.created_at)
+    assert message_deliver(message_id=confirmation.pk) == "sent"
+    privacy_propagation_resume()
+    confirmation.refresh_from_db()
+    assert (confirmation.to_address, confirmation.body_text) == ("", "")
+    assert [m["to"] for m in processors_fake.emails_sent] == [[EMAIL]]
 
 
 def test_transient_processor_failure_is_retried(processors_fake, private_media):
