@@ -4,8 +4,8 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
+from django.template import Context, TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 TEMPLATE_KEY_PATTERN = re.compile(r"^[a-z0-9_]+(?:/[a-z0-9_]+)*$")
@@ -34,6 +34,12 @@ def language_resolve(*, language: str | None, recipient=None, booking=None) -> s
 
 
 def _render(path: str, context: dict) -> str:
+    if path.endswith(".txt"):
+        # Plain text (SMS, subject, text e-mail) is not HTML: escaping would show "Hår &amp;
+        # Hud". Django's engine has no per-template autoescape switch, so render with a
+        # Context that turns it off; only `.html` parts are escaped.
+        template = get_template(path).template
+        return template.render(Context(context, autoescape=False)).strip()
     return render_to_string(path, context).strip()
 
 
