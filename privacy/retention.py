@@ -141,7 +141,7 @@ def _unverified_requests(cutoff, as_of, dry_run) -> int:
 
 
 def _anonymous_consents(cutoff, as_of, dry_run) -> int:
-    from .ledger_guard import ledger_retention_window
+    from .ledger_guard import ledger_purge
     from .models import ConsentEvent, ConsentSubjectLink
 
     queryset = ConsentEvent.objects.filter(
@@ -149,9 +149,7 @@ def _anonymous_consents(cutoff, as_of, dry_run) -> int:
     ).exclude(subject_id__in=ConsentSubjectLink.objects.values("consent_id"))
     if dry_run:
         return queryset.count()
-    with ledger_retention_window():
-        deleted, _ = queryset.delete()
-    return deleted
+    return ledger_purge(rule="anonymous_consents", queryset=queryset, cutoff=cutoff)
 
 
 def _erased_public_ids(before: datetime):
@@ -169,7 +167,7 @@ def _erased_public_ids(before: datetime):
 def _consents_of_erased(cutoff, as_of, dry_run) -> int:
     from django.contrib.auth import get_user_model
 
-    from .ledger_guard import ledger_retention_window
+    from .ledger_guard import ledger_purge
     from .models import ConsentEvent, ConsentSubjectLink, MarketingListSync
 
     # Only people whose account is really gone (a replay may have brought one back).
@@ -182,8 +180,8 @@ def _consents_of_erased(cutoff, as_of, dry_run) -> int:
     )
     if dry_run:
         return queryset.count()
-    with ledger_retention_window():
-        deleted, _ = queryset.delete()
+    with transaction.atomic():
+        deleted = ledger_purge(rule="consents_of_erased", queryset=queryset, cutoff=cutoff)
         links.delete()
         MarketingListSync.objects.filter(user_public_id__in=erased).delete()
     return deleted
@@ -218,17 +216,46 @@ def _booking_notes(cutoff, as_of, dry_run) -> int:
     return _in_pk_batches(queryset, lambda qs: qs.update(customer_notes=""), dry_run)
 
 
-def _inactive_users(cutoff):
+def _with_last_activity(users):
+    """Annotate `last_activity`: the latest login, booking made for the person (online or by
+    phone) or payment, falling back to when the account was created."""
+    from django.db.models import DateTimeField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce, Greatest
+
+    from bookings.models import Booking
+    from payments.models import Payment
+
+    def latest(queryset, field: str):
+        return Coalesce(
+            Subquery(queryset.order_by(f"-{field}").values(field)[:1]),
+            F("date_joined"),
+            output_field=DateTimeField(),
+        )
+
+    # Coalesce each part: on SQLite GREATEST(...) is NULL as soon as one argument is.
+    return users.annotate(
+        last_activity=Greatest(
+            Coalesce(F("last_login"), F("date_joined")),
+            latest(Booking.objects.filter(customer=OuterRef("pk")), "created_at"),
+            latest(Payment.objects.filter(order__customer=OuterRef("pk")), "created_at"),
+            output_field=DateTimeField(),
+        )
+    )
+
+
+def _inactive_users(cutoff, as_of):
+    """Customers with no activity since `cutoff` and nothing booked ahead of `as_of`."""
     from django.contrib.auth import get_user_model
 
     from bookings.models import Booking
 
-    recent_bookers = Booking.objects.filter(created_at__gte=cutoff).values("customer_id")
+    upcoming = Booking.objects.filter(status__in=Booking.BLOCKING_STATUSES, end__gt=as_of).values(
+        "customer_id"
+    )
     return (
-        get_user_model()
-        .objects.filter(is_staff=False, is_superuser=False)
-        .filter(Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff))
-        .exclude(pk__in=recent_bookers)
+        _with_last_activity(get_user_model().objects.filter(is_staff=False, is_superuser=False))
+        .filter(last_activity__lt=cutoff)
+        .exclude(pk__in=upcoming)
         .exclude(supplier_membership__isnull=False)
     )
 
@@ -238,7 +265,11 @@ def _inactive_warn(cutoff, as_of, dry_run) -> int:
 
     from .models import SubjectFlag
 
-    users = _inactive_users(cutoff).exclude(privacy_flag__inactivity_warned_at__isnull=False)
+    # Not warned in this cycle: never, or before the activity that restarted the clock.
+    users = _inactive_users(cutoff, as_of).filter(
+        Q(privacy_flag__inactivity_warned_at__isnull=True)
+        | Q(privacy_flag__inactivity_warned_at__lt=F("last_activity"))
+    )
     if dry_run:
         return users.count()
     warned = 0
@@ -259,18 +290,15 @@ def _inactive_warn(cutoff, as_of, dry_run) -> int:
 
 
 def _inactive_delete(cutoff, as_of, dry_run) -> int:
-    from django.contrib.auth import get_user_model
-
     from .erasure import subject_erase
     from .registry import Subject
 
-    # Warned before the cut-off and not logged in since the warning.
+    # Warned before the cut-off, and no login, booking or payment since the warning (the
+    # booking check also spares someone staff booked by phone after the warning).
     users = (
-        get_user_model()
-        .objects.filter(privacy_flag__inactivity_warned_at__lt=cutoff)
-        .filter(
-            Q(last_login__isnull=True) | Q(last_login__lt=F("privacy_flag__inactivity_warned_at"))
-        )
+        _inactive_users(cutoff, as_of)
+        .filter(privacy_flag__inactivity_warned_at__lt=cutoff)
+        .filter(last_activity__lt=F("privacy_flag__inactivity_warned_at"))
     )
     if dry_run:
         return users.count()
