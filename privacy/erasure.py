@@ -3,7 +3,7 @@
 Order: the account is deactivated first (no new processing starts while we work), categories
 run in registry order (the account itself last), processors are told by one tracked task each
 after commit, the erasure is appended to the erasure journal (a file outside the database, for
-`privacy_replay_erasures` after a restore), and the subject gets a confirmation of what was
+`privacy_replay_erasures` after a restore; guests by a keyed hash of their address), and the subject gets a confirmation of what was
 kept, why, and until when.
 """
 
@@ -12,11 +12,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
+import uuid
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from .audit import audit_log
 from .models import PrivacyRequest, ProcessorErasure
@@ -34,13 +37,25 @@ def journal_path() -> str:
     return os.path.join(str(settings.PRIVATE_MEDIA_ROOT), "privacy", "erasure-journal.jsonl")
 
 
-def _journal_append(public_id, erased_at) -> None:
-    """One line per erasure: the pseudonymous id and time only. Lives outside the database so a
-    restored backup cannot take it back with it."""
+JOURNAL_KEY_SALT = "privacy.erasure-journal.guest"
+
+
+def guest_key(value: str, *, secret: str | None = None) -> str:
+    """A keyed hash (HMAC-SHA256 under SECRET_KEY) of a guest's normalised e-mail address or
+    phone number: it finds the guest's rows again after a restore, yet the journal holds no
+    address a reader could use without the key."""
+    return salted_hmac(
+        JOURNAL_KEY_SALT, value.strip().lower(), secret=secret, algorithm="sha256"
+    ).hexdigest()
+
+
+def _journal_append(entry: dict) -> None:
+    """One line per erasure: a pseudonymous id (account) or keyed hashes (guest), and the time.
+    Lives outside the database so a restored backup cannot take it back with it."""
     path = journal_path()
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "a", encoding="utf-8") as journal:
-        journal.write(json.dumps({"public_id": str(public_id), "erased_at": erased_at}) + "\n")
+        journal.write(json.dumps(entry) + "\n")
 
 
 def journal_entries(*, since: date) -> list[dict]:
@@ -66,12 +81,14 @@ def subject_erase(
     by=None,
     notify_email: str = "",
     notify: bool = True,
+    journal: bool = True,
 ) -> dict:
     """Erase everything about `subject` that no law makes us keep.
 
     Precondition: the decision is made (an approved request, a minor, an inactive account, a
     replay). Not inside an outer transaction: each category commits on its own, so one failing
     category does not undo the others and a rerun (idempotent) finishes the job.
+    `journal=False` for a replay: the erasure is in the journal already.
     Returns the outcome: counts per category and what was kept, why, until when.
     """
     user = subject.user
@@ -123,16 +140,20 @@ def subject_erase(
 
         for propagation in propagations:
             processor_erasure_run.delay_on_commit(propagation.pk)
-    if subject.public_id is not None:
-        _journal_append(subject.public_id, erased_at)
+    if journal and subject.public_id is not None:
+        _journal_append({"public_id": str(subject.public_id), "erased_at": erased_at})
+    elif journal and (subject.emails or subject.phones):
+        keys = sorted(guest_key(value) for value in (*subject.emails, *subject.phones))
+        _journal_append({"guest_keys": keys, "erased_at": erased_at})
     if confirmation is not None:
         erasure_confirmation_send(message_id=confirmation.pk)
     return result
 
 
-def _guest_id(request: PrivacyRequest | None):
-    # A guest has no account; the request's own id stands in as the pseudonymous reference.
-    return request.public_id if request is not None else None
+def _guest_id(request: PrivacyRequest | None) -> uuid.UUID:
+    # A guest has no account; the request's own id stands in as the pseudonymous reference, or
+    # a fresh one for an erasure without a request (a replay after restore).
+    return request.public_id if request is not None else uuid.uuid4()
 
 
 def _confirm(*, email: str, result: dict, request: PrivacyRequest | None):
@@ -215,11 +236,14 @@ def request_erase(*, request: PrivacyRequest) -> dict:
 def erasures_replay(*, since: date) -> list[str]:
     """After a restore from backup: erase again everyone erased since `since` who is back.
 
-    Reads the erasure journal (outside the database) and the completed erasure requests still
-    in the database. Returns the public ids that were erased again."""
+    Accounts come from the erasure journal (outside the database) and the completed erasure
+    requests still in the database; guests only from the journal, found again by comparing
+    the keyed hash of every guest address the restored tables hold. Returns the public ids
+    (accounts) and "guest-<hash prefix>" labels of those erased again."""
     from django.contrib.auth import get_user_model
 
-    public_ids = {entry["public_id"] for entry in journal_entries(since=since)}
+    entries = journal_entries(since=since)
+    public_ids = {entry["public_id"] for entry in entries if "public_id" in entry}
     public_ids |= {
         str(pid)
         for pid in PrivacyRequest.objects.filter(
@@ -232,7 +256,47 @@ def erasures_replay(*, since: date) -> list[str]:
     }
     replayed = []
     for user in get_user_model().objects.filter(public_id__in=public_ids).order_by("pk"):
-        subject_erase(subject=Subject.for_user(user), notify=False)
+        subject_erase(subject=Subject.for_user(user), notify=False, journal=False)
         audit_log(action="erasure.replayed", subject=user.public_id)
         replayed.append(str(user.public_id))
+    wanted = {key for entry in entries for key in entry.get("guest_keys", ())}
+    for email, key in _guest_addresses_matching(wanted):
+        subject_erase(subject=Subject.for_email(email), notify=False, journal=False)
+        audit_log(action="erasure.replayed", details={"guest": key[:12]})
+        replayed.append(f"guest-{key[:12]}")
     return replayed
+
+
+# The sender's address in the contact form's e-mail to us: "From: Name <address>".
+_SENDER_ADDRESS = re.compile(r"<([^<>\s@]+@[^<>\s]+)>")
+
+
+def _guest_addresses_matching(wanted: set[str]) -> list[tuple[str, str]]:
+    """Every address a guest can have left in the database, kept if its keyed hash (under the
+    current key or a fallback after key rotation) is in `wanted`. A guest has no account, so
+    the addresses are read from the tables that hold guests' data; one pass each."""
+    from notifications.models import Message
+
+    from .models import ContactMessage
+    from .services.contact import CONTACT_TEMPLATE
+
+    if not wanted:
+        return []
+    candidates = {
+        *ContactMessage.objects.values_list("email", flat=True),
+        *PrivacyRequest.objects.exclude(contact_email="").values_list("contact_email", flat=True),
+        *Message.objects.exclude(to_address="").values_list("to_address", flat=True),
+    }
+    for body in Message.objects.filter(template_key=CONTACT_TEMPLATE).values_list(
+        "body_text", flat=True
+    ):
+        candidates.update(_SENDER_ADDRESS.findall(body))
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    found = {}
+    for address in {c.strip().lower() for c in candidates if c}:
+        for secret in secrets:
+            key = guest_key(address, secret=secret)
+            if key in wanted:
+                found[address] = key
+                break
+    return sorted(found.items())

@@ -172,3 +172,50 @@ def test_dpo_retry_runs_failed_propagations_again_and_leaves_done_ones(
     entry = AuditEntry.objects.get(action="erasure.processor_retry")
     assert entry.details == {"ids": [failed.pk]}
     assert entry.actor_public_id == dpo.public_id
+
+
+def test_guest_erasure_is_journaled_without_the_address_and_replayed_after_restore(
+    eager_tasks, private_media, django_capture_on_commit_callbacks
+):
+    """A guest erased, then a backup from before the erasure restored: the replay command
+    finds the guest's rows again through the journal's keyed hash and erases them again."""
+    import io
+    from datetime import date
+
+    from django.core.management import call_command
+
+    from privacy.erasure import journal_path
+    from privacy.models import ContactMessage
+    from privacy.services import contact_message_submit
+
+    guest = "Gjest.Restore@example.org"
+
+    def guest_rows() -> dict:
+        return {
+            "contact": ContactMessage.objects.filter(email__iexact=guest).count(),
+            "requests": PrivacyRequest.objects.filter(contact_email__iexact=guest).count(),
+            "outbox": Message.objects.filter(to_address__iexact=guest).count()
+            + Message.objects.filter(body_text__icontains=guest).count(),
+        }
+
+    contact_message_submit(name="Gjest Restore", email=guest, subject="s", message="QLBRESTORE")
+    request = request_submit(type="erasure", channel="public_form", email=guest)
+    PrivacyRequest.objects.filter(pk=request.pk).update(status="received")
+    with django_capture_on_commit_callbacks(execute=True):
+        request_approve(request=request, by=None)
+    assert guest_rows() == {"contact": 0, "requests": 0, "outbox": 0}
+    with open(journal_path(), encoding="utf-8") as file:
+        journal = file.read()
+    assert guest.lower() not in journal.lower() and "restore" not in journal.lower()
+    assert journal_entries(since=date(2000, 1, 1))
+
+    # "Restore from backup": the guest's rows as they were before the erasure.
+    contact_message_submit(name="Gjest Restore", email=guest, subject="s", message="QLBRESTORE")
+    PrivacyRequest.objects.create(
+        type="access", channel="public_form", status="completed", contact_email=guest.lower()
+    )
+    assert guest_rows() == {"contact": 1, "requests": 1, "outbox": 1}
+    out = io.StringIO()
+    call_command("privacy_replay_erasures", "--since", "2000-01-01", stdout=out)
+    assert "Erased again: 1" in out.getvalue()
+    assert guest_rows() == {"contact": 0, "requests": 0, "outbox": 0}
