@@ -3,8 +3,8 @@
 Order: the account is deactivated first (no new processing starts while we work), categories
 run in registry order (the account itself last), processors are told by one tracked task each
 after commit, the erasure is appended to the erasure journal (a file outside the database, for
-`privacy_replay_erasures` after a restore; guests by a keyed hash of their address), and the subject gets a confirmation of what was
-kept, why, and until when.
+`privacy_replay_erasures` after a restore; guests by a keyed hash of their address), and the
+subject gets a confirmation of what was kept, why, and until when.
 """
 
 from __future__ import annotations
