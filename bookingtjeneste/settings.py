@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "bookingtjeneste.middleware.RejectNulBytesMiddleware",
+    "bookingtjeneste.unavailable.DatabaseUnavailableMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "privacy.middleware.ConsentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

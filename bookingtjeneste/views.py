@@ -4,10 +4,14 @@ Under /api/ the same errors are JSON in the API's {"code","detail"} shape: a URL
 routes do not match (/api/v1/services/abc/slots/) is still an API client's request.
 """
 
+import sys
+
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
+
+from .unavailable import database_unavailable_response, is_database_unavailable
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -36,6 +40,10 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this inside its `except`: a database outage raised in a middleware (a
+    # session load) lands here rather than in DatabaseUnavailableMiddleware.
+    if is_database_unavailable(sys.exc_info()[1]):
+        return database_unavailable_response(request)
     if _is_api(request):
         detail = "A server error occurred."  # no translation machinery: nothing may fail here
         return JsonResponse({"code": "server_error", "detail": detail}, status=500)
