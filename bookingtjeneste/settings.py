@@ -157,6 +157,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.sweep_open_payments",
         "schedule": timedelta(minutes=5),
     },
+    # Signed head of the audit trail: rows removed after it can be no older than this.
+    "privacy-audit-checkpoint": {
+        "task": "privacy.tasks.audit_checkpoint_task",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -403,6 +408,10 @@ META_PIXEL_SCRIPT_URL = env(
 )
 CONSENT_COOKIE_NAME = "bt_consent_id"
 CONTACT_EMAIL = env("CONTACT_EMAIL", default=DPO_EMAIL)
+# Audit-trail checkpoints (privacy/audit.py): HMAC key kept out of the database (empty → derived
+# from SECRET_KEY), and an optional append-only file the signed heads are also written to.
+AUDIT_ANCHOR_KEY = env("AUDIT_ANCHOR_KEY", default="")
+AUDIT_ANCHOR_LOG = env("AUDIT_ANCHOR_LOG", default="")
 CONTACT_MESSAGE_RETENTION_DAYS = env.int("CONTACT_MESSAGE_RETENTION_DAYS", default=90)
 BREVO_MARKETING_LIST_ID = env.int("BREVO_MARKETING_LIST_ID", default=0)
 # Marketing Act §15 existing-customer exception: a booking within this many days.

@@ -123,3 +123,12 @@ def policy_change_notify_pending() -> None:
 
     for version_id in policy_versions_pending_notification():
         policy_change_notify.delay(version_id)
+
+
+@shared_task
+def audit_checkpoint_task() -> int | None:
+    """Sign the audit trail's head (Celery beat, hourly); the id of the new checkpoint, if any."""
+    from .audit import audit_checkpoint
+
+    checkpoint = audit_checkpoint()
+    return checkpoint.pk if checkpoint else None

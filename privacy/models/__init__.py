@@ -1,6 +1,6 @@
 """Privacy models, one module per concern; import them here so Django finds them."""
 
-from .audit import AuditEntry
+from .audit import AuditCheckpoint, AuditEntry
 from .breach import Breach
 from .consent import ConsentEvent, ConsentSubjectLink, PurposeText
 from .contact import ContactMessage
@@ -11,6 +11,7 @@ from .requests import PrivacyRequest, ProcessorErasure, SubjectFlag
 from .retention import RetentionRule, SweepRun
 
 __all__ = [
+    "AuditCheckpoint",
     "AuditEntry",
     "Breach",
     "ConsentEvent",

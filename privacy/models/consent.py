@@ -2,9 +2,9 @@
 
 A subject is either a user (by `public_id`) or an anonymous visitor's random consent id (the
 first-party `bt_consent_id` cookie). Rows are never changed: the current state is derived from the
-newest event per purpose. A PostgreSQL trigger (migration 0004) refuses UPDATE and DELETE unless
-the retention service has opened its window in the same transaction; the querysets below refuse
-them on every database.
+newest event per purpose. A PostgreSQL trigger refuses UPDATE, and DELETE except from inside the
+retention rules' database function (privacy/ledger_guard.py, migrations 0004 and 0014); the
+querysets below refuse them on every database.
 """
 
 import uuid
@@ -15,9 +15,6 @@ from django.utils.translation import gettext_lazy as _
 
 from ..purposes import LegalBasis, Purpose
 from .policy import PolicyVersion
-
-# The PostgreSQL session setting the retention service sets (SET LOCAL) to open the ledger.
-LEDGER_RETENTION_SETTING = "privacy.ledger_retention"
 
 
 class PurposeText(models.Model):
@@ -56,7 +53,7 @@ class PurposeText(models.Model):
 
 
 class AppendOnlyQuerySet(models.QuerySet):
-    """Refuses bulk UPDATE; DELETE only inside the retention window (see services.retention)."""
+    """Refuses bulk UPDATE; DELETE only through `ledger_guard.ledger_purge` (retention rules)."""
 
     def update(self, **kwargs):
         raise PermissionDenied("The consent ledger is append-only.")

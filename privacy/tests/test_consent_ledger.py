@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from privacy.ledger_guard import ledger_retention_window
+from privacy.ledger_guard import ledger_purge
 from privacy.models import ConsentEvent, ConsentSubjectLink, PurposeText
 from privacy.purposes import DEFINITIONS, Purpose
 from privacy.selectors import consent_states, has_consent
@@ -80,11 +80,22 @@ def test_ledger_rows_cannot_be_updated_or_deleted_from_python():
     assert ConsentEvent.objects.get(pk=event.pk).granted is True
 
 
-def test_retention_window_allows_delete():
-    event = consent_set(subject=uuid.uuid4(), purpose="personalisation", granted=True, source="web")
-    with ledger_retention_window():
-        ConsentEvent.objects.filter(pk=event.pk).delete()
-    assert not ConsentEvent.objects.filter(pk=event.pk).exists()
+def test_a_retention_rule_deletes_only_the_rows_it_covers():
+    consent_set(
+        subject=uuid.uuid4(), purpose="personalisation", granted=True, source="web"
+    )
+    living = consent_set(
+        subject=UserFactory(), purpose="personalisation", granted=True, source="web"
+    )
+    deleted = ledger_purge(
+        rule="anonymous_consents",
+        queryset=ConsentEvent.objects.filter(subject_type="anonymous"),
+        cutoff=timezone.now() + timedelta(seconds=1),
+    )
+    assert deleted == 1
+    assert list(ConsentEvent.objects.values_list("pk", flat=True)) == [living.pk]
+    with pytest.raises(ValueError):
+        ledger_purge(rule="everything", queryset=ConsentEvent.objects.all(), cutoff=timezone.now())
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL-only")
