@@ -66,7 +66,8 @@ DEFINITIONS: dict[str, PurposeDefinition] = {
                 "Offers and campaigns from Bookingtjeneste by SMS, sent through Twilio. Reply STOP "
                 "to any message to stop them."
             ),
-            LegalBasis.CONSENT_OR_EXISTING_CUSTOMER,
+            # Consent only: the numbers we hold were given for one-time codes and booking SMS.
+            LegalBasis.CONSENT,
         ),
         PurposeDefinition(
             Purpose.ANALYTICS_COOKIES,

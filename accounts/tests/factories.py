@@ -1,6 +1,7 @@
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from accounts import roles
 from accounts.models import User
@@ -29,6 +30,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"person{n}@example.com")
     full_name = factory.Faker("name", locale="no_NO")
+    # Sign-up always records the 18+ confirmation (accounts/forms.py); marketing needs it.
+    age_confirmed_at = factory.LazyFunction(timezone.now)
     password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
 
     @factory.post_generation

@@ -4,7 +4,12 @@ from .audit import AuditCheckpoint, AuditEntry
 from .breach import Breach
 from .consent import ConsentEvent, ConsentSubjectLink, PurposeText
 from .contact import ContactMessage
-from .marketing import MarketingBasis, MarketingChannel, MarketingListSync
+from .marketing import (
+    MarketingBasis,
+    MarketingChannel,
+    MarketingChoiceOffer,
+    MarketingListSync,
+)
 from .policy import PolicyVersion
 from .processors import Processor
 from .requests import PrivacyRequest, ProcessorErasure, SubjectFlag
@@ -19,6 +24,7 @@ __all__ = [
     "ContactMessage",
     "MarketingBasis",
     "MarketingChannel",
+    "MarketingChoiceOffer",
     "MarketingListSync",
     "PolicyVersion",
     "PrivacyRequest",

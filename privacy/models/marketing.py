@@ -4,6 +4,7 @@ The basis of each send is recorded on the outbox row (notifications.Message.mark
 from `privacy.services.marketing_basis_for`.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -46,3 +47,30 @@ class MarketingListSync(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.status}"
+
+
+class MarketingChoiceOffer(models.Model):
+    """When a person was first shown the choice to refuse marketing e-mail.
+
+    The Marketing Act §15 existing-customer exception holds only for someone who was offered a
+    free and simple refusal; an account created by staff (phone booking) or imported never was,
+    so no such person gets marketing until a page has shown them the choice.
+    """
+
+    class Source(models.TextChoices):
+        SIGNUP = "signup", _("sign-up form")
+        CENTRE = "centre", _("privacy centre")
+        PROFILE = "profile", _("profile")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="marketing_offer"
+    )
+    offered_at = models.DateTimeField(_("first offered at"), auto_now_add=True)
+    source = models.CharField(_("where"), max_length=10, choices=Source.choices)
+
+    class Meta:
+        verbose_name = _("marketing choice offered")
+        verbose_name_plural = _("marketing choices offered")
+
+    def __str__(self) -> str:
+        return f"offered {self.offered_at:%Y-%m-%d} ({self.source})"

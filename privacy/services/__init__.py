@@ -12,6 +12,7 @@ from .cookies import cookie_choice_record
 from .marketing import (
     InvalidUnsubscribeToken,
     marketing_basis_for,
+    marketing_choice_offered,
     marketing_unsubscribe,
     unsubscribe_token_for,
     unsubscribe_url_for,
@@ -28,6 +29,7 @@ __all__ = [
     "cookie_choice_record",
     "ip_truncate",
     "marketing_basis_for",
+    "marketing_choice_offered",
     "marketing_unsubscribe",
     "policy_change_notify_batch",
     "policy_version_publish",

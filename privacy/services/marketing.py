@@ -7,7 +7,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models import ConsentEvent, MarketingBasis, MarketingChannel
+from ..models import ConsentEvent, MarketingBasis, MarketingChannel, MarketingChoiceOffer
 from ..purposes import MARKETING_PURPOSES, Purpose
 from ..selectors import consent_event_latest, has_consent, subject_restricted
 from .consent import consent_set
@@ -35,13 +35,35 @@ def _is_existing_customer(user) -> bool:
     ).exists()
 
 
+def marketing_choice_offered(*, user, source: str) -> MarketingChoiceOffer:
+    """Record that a page showed `user` the refusal of marketing e-mail (first time kept).
+
+    Call when rendering the choice (sign-up, privacy centre, profile). Idempotent.
+    """
+    if source not in MarketingChoiceOffer.Source.values:
+        raise ValueError(f"Unknown offer source: {source!r}")
+    offer, _created = MarketingChoiceOffer.objects.get_or_create(
+        user=user, defaults={"source": source}
+    )
+    return offer
+
+
+def _refusal_offered(user) -> bool:
+    return MarketingChoiceOffer.objects.filter(user=user).exists()
+
+
 def marketing_basis_for(*, user, channel: str | None = None, purpose: str | None = None) -> str:
     """The basis for sending `user` marketing on a channel: 'consent', 'existing_customer' or
     'none'. Pass `channel` ('email'|'sms') or the matching `purpose` (marketing_email|sms).
 
-    Consent first. Without it, the existing-customer exception applies only while the person has
-    never said no on that channel: a withdrawal (unsubscribe link, STOP, privacy centre) is also
-    the refusal the exception must honour. Inactive or restricted users get 'none'.
+    - Nobody who has not confirmed being 18+ gets marketing (policy section 12): a phone-booked
+      account never did.
+    - Consent first (restricted or objecting subjects have none: `has_consent` says no).
+    - SMS: consent only. A number we hold was given for one-time codes or booking SMS; the
+      §15 exception is not used for it (no refusal was offered when it was collected).
+    - E-mail without consent: the existing-customer exception, only while the person has been
+      offered the refusal (MarketingChoiceOffer) and has never said no to e-mail marketing.
+    Inactive users get 'none'.
     """
     if purpose is None:
         if channel not in CHANNEL_PURPOSE:
@@ -49,14 +71,16 @@ def marketing_basis_for(*, user, channel: str | None = None, purpose: str | None
         purpose = CHANNEL_PURPOSE[channel]
     if purpose not in MARKETING_PURPOSES:
         raise ValueError(f"Not a marketing purpose: {purpose!r}")
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or user.age_confirmed_at is None:
         return MarketingBasis.NONE
     if has_consent(subject=user, purpose=purpose):
         return MarketingBasis.CONSENT
-    if subject_restricted(user):
+    if purpose != Purpose.MARKETING_EMAIL or subject_restricted(user):
         return MarketingBasis.NONE
     latest = consent_event_latest(subject=user, purpose=purpose)
     if latest is not None and not latest.granted:
+        return MarketingBasis.NONE
+    if not _refusal_offered(user):
         return MarketingBasis.NONE
     return MarketingBasis.EXISTING_CUSTOMER if _is_existing_customer(user) else MarketingBasis.NONE
 

@@ -9,6 +9,7 @@ from privacy.selectors import has_consent
 from privacy.services import (
     consent_set,
     marketing_basis_for,
+    marketing_choice_offered,
     unsubscribe_token_for,
     unsubscribe_url_for,
 )
@@ -48,15 +49,17 @@ def test_basis_is_consent_when_given():
     assert marketing_basis_for(user=user, channel="sms") == "none"
 
 
-def test_existing_customer_exception_needs_a_recent_booking_and_no_refusal():
+def test_existing_customer_exception_needs_a_recent_booking_an_offered_refusal_and_no_no():
     user = UserFactory()
     assert marketing_basis_for(user=user, channel="email") == "none"
     _booking_for(user)
+    assert marketing_basis_for(user=user, channel="email") == "none"  # never offered a refusal
+    marketing_choice_offered(user=user, source="centre")
     assert marketing_basis_for(user=user, channel="email") == "existing_customer"
-    assert marketing_basis_for(user=user, purpose="marketing_sms") == "existing_customer"
+    # SMS marketing rests on its own consent only.
+    assert marketing_basis_for(user=user, purpose="marketing_sms") == "none"
     consent_set(subject=user, purpose="marketing_email", granted=False, source="email_unsubscribe")
     assert marketing_basis_for(user=user, channel="email") == "none"
-    assert marketing_basis_for(user=user, channel="sms") == "existing_customer"
 
 
 def test_old_or_cancelled_bookings_are_not_an_active_relationship():

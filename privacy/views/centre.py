@@ -8,10 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from ..forms import ConsentToggleForm
-from ..models import ConsentEvent
+from ..models import ConsentEvent, MarketingBasis
 from ..ratelimit import client_key, rate_limit_exceeded
 from ..selectors import consent_states, privacy_signal_refuses
-from ..services import consent_set
+from ..services import consent_set, marketing_basis_for, marketing_choice_offered
 
 
 def _rate(value: str) -> tuple[int, int]:
@@ -45,7 +45,14 @@ def centre(request: HttpRequest) -> HttpResponse:
 
 
 def _context(request: HttpRequest) -> dict:
+    # This page shows the refusal of marketing e-mail (Marketing Act §15): from now on the
+    # existing-customer exception may apply, and the page says so next to a "No" button.
+    marketing_choice_offered(user=request.user, source="centre")
     return {
         "states": consent_states(subject=request.user),
         "signal_refuses": privacy_signal_refuses(request=request),
+        "marketing_as_customer": (
+            marketing_basis_for(user=request.user, channel="email")
+            == MarketingBasis.EXISTING_CUSTOMER
+        ),
     }

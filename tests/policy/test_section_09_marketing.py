@@ -6,7 +6,12 @@ import pytest
 from django.utils import timezone
 
 from privacy.selectors import has_consent
-from privacy.services import consent_set, marketing_basis_for, unsubscribe_url_for
+from privacy.services import (
+    consent_set,
+    marketing_basis_for,
+    marketing_choice_offered,
+    unsubscribe_url_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,10 +40,12 @@ def _active_customer(user):
 
 def test_active_customers_may_get_marketing_under_section_15(user):
     """“If you have an active customer relationship with us, we may send you marketing by email
-    or other electronic communication methods in accordance with Section 15.”"""
+    or other electronic communication methods in accordance with Section 15.” — by e-mail, once
+    the person has been offered the refusal (§15); SMS marketing only with its own consent."""
     _active_customer(user)
+    marketing_choice_offered(user=user, source="centre")
     assert marketing_basis_for(user=user, channel="email") == "existing_customer"
-    assert marketing_basis_for(user=user, channel="sms") == "existing_customer"
+    assert marketing_basis_for(user=user, channel="sms") == "none"
 
 
 def test_without_a_customer_relationship_only_with_consent(user):
