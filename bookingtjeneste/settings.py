@@ -412,16 +412,12 @@ CONTACT_EMAIL = env("CONTACT_EMAIL", default=DPO_EMAIL)
 # from SECRET_KEY), and an optional append-only file the signed heads are also written to.
 AUDIT_ANCHOR_KEY = env("AUDIT_ANCHOR_KEY", default="")
 AUDIT_ANCHOR_LOG = env("AUDIT_ANCHOR_LOG", default="")
-CONTACT_MESSAGE_RETENTION_DAYS = env.int("CONTACT_MESSAGE_RETENTION_DAYS", default=90)
 BREVO_MARKETING_LIST_ID = env.int("BREVO_MARKETING_LIST_ID", default=0)
 # Marketing Act §15 existing-customer exception: a booking within this many days.
 MARKETING_EXISTING_CUSTOMER_DAYS = env.int("MARKETING_EXISTING_CUSTOMER_DAYS", default=365)
 # Consent changes per user/visitor (API, privacy centre, cookie banner).
 CONSENT_CHANGE_RATE = env("CONSENT_CHANGE_RATE", default="60/min")
-CELERY_BEAT_SCHEDULE["privacy-contact-messages-purge"] = {
-    "task": "privacy.tasks.contact_messages_purge_task",
-    "schedule": crontab(hour=3, minute=30),
-}
+# Contact-form copies: only the retention sweep's rule `contact_messages` (the DPO sets it).
 # Privacy II (request desk): the DPO's daily digest, and a safety net for processor erasures.
 CELERY_BEAT_SCHEDULE["privacy-dpo-digest"] = {
     "task": "privacy.tasks.privacy_dpo_digest",

@@ -76,8 +76,13 @@ def _payment_holds(cutoff, as_of, dry_run) -> int:
 
 def _contact_messages(cutoff, as_of, dry_run) -> int:
     from .models import ContactMessage
+    from .services.contact import contact_outbox_copies_redact
 
-    return _in_pk_batches(ContactMessage.objects.filter(created_at__lt=cutoff), _delete, dry_run)
+    deleted = _in_pk_batches(ContactMessage.objects.filter(created_at__lt=cutoff), _delete, dry_run)
+    if not dry_run:
+        # The e-mail the form sent to us carries the same text: it goes with the copy.
+        contact_outbox_copies_redact(created_before=cutoff)
+    return deleted
 
 
 def _outbox_bodies(cutoff, as_of, dry_run) -> int:
@@ -468,6 +473,16 @@ def _apply_rules(as_of: datetime, dry_run: bool) -> dict[str, int]:
             logger.exception("retention rule failed", extra={"rule": rule.key})
             counts[rule.key] = -1
     return counts
+
+
+def retention_rule_apply(*, key: str, as_of: datetime | None = None) -> int:
+    """Apply one rule on its own with the period the DPO set; 0 while the DPO paused it."""
+    retention_rules_seed()
+    rule = RetentionRule.objects.filter(key=key, enabled=True).first()
+    if rule is None:
+        return 0
+    as_of = as_of or timezone.now()
+    return RULES_BY_KEY[key].apply(as_of - timedelta(days=rule.period_days), as_of, False)
 
 
 def retention_preview(*, as_of: datetime | None = None) -> dict[str, int]:

@@ -95,7 +95,8 @@ def brevo_contact_sync(consent_event_id: int) -> str:
 
 @shared_task
 def contact_messages_purge_task() -> int:
-    """Nightly: delete contact-form copies older than CONTACT_MESSAGE_RETENTION_DAYS."""
+    """Kept so a queued or externally scheduled call still works: applies the DPO's rule
+    `contact_messages`, which the nightly retention sweep applies anyway (no own schedule)."""
     from .services import contact_messages_purge
 
     return contact_messages_purge()

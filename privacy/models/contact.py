@@ -9,7 +9,7 @@ class ContactMessage(models.Model):
 
     The policy: "A copy of the email may also be stored in a database ... to ensure that we have
     received your message if the email does not arrive. This database is deleted at regular
-    intervals." — `contact_messages_purge` (default 90 days).
+    intervals." — the retention rule `contact_messages` (default 90 days, set by the DPO).
     """
 
     name = models.CharField(_("name"), max_length=150)

@@ -1,10 +1,9 @@
 """The contact form: e-mail to us through the outbox plus a short-lived database copy."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from ..models import ContactMessage
 
@@ -45,14 +44,23 @@ def contact_message_submit(*, name: str, email: str, subject: str, message: str)
     return copy
 
 
-def contact_messages_purge(
-    *, older_than: timedelta | None = None, now: datetime | None = None
-) -> int:
-    """Delete database copies older than the retention period (default CONTACT_MESSAGE_RETENTION
-    _DAYS, 90). Idempotent; returns how many were deleted. `now` lets a sweep run "as of" a date.
-    """
-    if older_than is None:  # not `or`: timedelta(0) is falsy and means "everything until now"
-        older_than = timedelta(days=settings.CONTACT_MESSAGE_RETENTION_DAYS)
-    cutoff = (now or timezone.now()) - older_than
-    deleted, _ = ContactMessage.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
+def contact_messages_purge(*, now: datetime | None = None) -> int:
+    """Delete the database copies older than the DPO's retention rule `contact_messages` (the
+    one period; the nightly sweep applies the same rule), with their outbox e-mails' text.
+    Idempotent; returns how many copies were deleted; 0 while the DPO paused the rule."""
+    from ..retention import retention_rule_apply
+
+    return retention_rule_apply(key="contact_messages", as_of=now)
+
+
+def contact_outbox_copies_redact(*, created_before: datetime) -> int:
+    """Blank the text and address of the contact form's e-mails to us sent before a cut-off.
+    They are written in the same transaction as their database copy, so the cut-off of the
+    copies selects exactly their e-mails."""
+    from notifications.services import message_redaction_values, messages_redactable
+
+    return (
+        messages_redactable(created_before=created_before)
+        .filter(template_key=CONTACT_TEMPLATE)
+        .update(**message_redaction_values())
+    )

@@ -105,9 +105,14 @@ def test_contact_forms_are_e_mailed_and_copied_to_a_database(client):
 
 def test_the_contact_database_is_deleted_at_regular_intervals(settings):
     """“This database is deleted at regular intervals.”"""
-    schedule = settings.CELERY_BEAT_SCHEDULE["privacy-contact-messages-purge"]
-    assert schedule["task"] == "privacy.tasks.contact_messages_purge_task"
-    assert settings.CONTACT_MESSAGE_RETENTION_DAYS == 90
+    from privacy.models import RetentionRule
+    from privacy.retention import retention_rules_seed
+
+    # One job, one period: the nightly sweep applies the DPO's rule `contact_messages`.
+    schedule = settings.CELERY_BEAT_SCHEDULE["privacy-nightly-sweep"]
+    assert schedule["task"] == "privacy.tasks.run_retention_sweep"
+    retention_rules_seed()
+    assert RetentionRule.objects.get(key="contact_messages").period_days == 90
 
 
 def test_youtube_videos_only_with_consent(client):
