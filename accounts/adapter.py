@@ -3,6 +3,8 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from bookingtjeneste.client_ip import client_ip
+
 from .models import User
 
 
@@ -18,6 +20,10 @@ def set_language_cookie(response: HttpResponse, language: str) -> None:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # allauth's rate limits key on this: the same address as every other limit of ours.
+        return client_ip(request) or super().get_client_ip(request)
+
     def post_login(self, request: HttpRequest, user: User, **kwargs) -> HttpResponse:
         response = super().post_login(request, user, **kwargs)
         # After login the site speaks the language chosen in the profile.

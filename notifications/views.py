@@ -15,6 +15,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
+from bookingtjeneste.client_ip import client_ip
+
 from .forms import CodeForm, PhoneForm
 from .gateways import TransientProviderError
 from .services.phone import (
@@ -44,11 +46,6 @@ ERROR_MESSAGES = {
 }
 
 
-def _client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: a forwarded header can be forged by the client (the proxy sets it).
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _language() -> str:
     return (get_language() or "nb")[:2]
 
@@ -68,7 +65,7 @@ def phone_verify(request: HttpRequest) -> HttpResponse:
                 pending = phone_verification_start(
                     user=request.user,
                     phone=phone_form.cleaned_data["phone"],
-                    ip_address=_client_ip(request),
+                    ip_address=client_ip(request),
                     locale=_language(),
                 )
             except PhoneVerificationError as error:
@@ -163,7 +160,7 @@ class PhoneVerificationStartView(_PhoneVerificationAPIView):
         phone = phone_verification_start(
             user=request.user,
             phone=serializer.validated_data["phone"],
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
             locale=_language(),
         )
         return Response(

@@ -4,6 +4,8 @@ import hashlib
 
 from django.core.cache import cache
 
+from bookingtjeneste.client_ip import client_ip
+
 
 def rate_limit_exceeded(*, scope: str, key: str, limit: int, window_seconds: int) -> bool:
     """Count one attempt for (scope, key); True once more than `limit` fall in the window.
@@ -26,4 +28,4 @@ def client_key(request) -> str:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+    return f"ip:{client_ip(request)}"

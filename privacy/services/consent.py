@@ -7,6 +7,8 @@ import uuid
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
+from bookingtjeneste.client_ip import client_ip
+
 from ..models import ConsentEvent, ConsentSubjectLink
 from ..purposes import MARKETING_PURPOSES, Purpose
 from ..selectors import policy_version_current, purpose_text_current
@@ -88,7 +90,7 @@ def consent_set(
             policy_version=policy,
             purpose_text=text,
             source=source,
-            ip_truncated=ip_truncate(meta.get("REMOTE_ADDR")),
+            ip_truncated=ip_truncate(client_ip(request) if request is not None else ""),
             user_agent=user_agent_truncate(meta.get("HTTP_USER_AGENT")),
         )
         if purpose in MARKETING_PURPOSES and subject_type == ConsentEvent.SubjectType.USER:
