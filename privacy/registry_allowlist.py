@@ -50,6 +50,7 @@ NOT_PERSONAL: dict[str, str] = {
     "payments.Refund.reason": "a fixed choice (customer_cancelled, duplicate...)",
     "payments.SupplierPaymentSettings.enabled_providers": "provider identifiers",
     "payments.SupplierPaymentSettings.receipt_footer": _SUPPLIER,
+    "privacy.AuditCheckpoint.key_id": "a fingerprint of the key that signed an audit checkpoint",
     "privacy.Breach.data_categories": "kinds of data affected; the form forbids naming people",
     "privacy.Breach.description": "the DPO's incident description; the form forbids naming people",
     "privacy.Breach.likely_consequences": "the DPO's assessment; never names people",

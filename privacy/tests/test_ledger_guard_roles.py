@@ -8,6 +8,7 @@ test's transaction where the rows the test created must be visible. The role her
 below is the guard itself, not a missing privilege.
 """
 
+import io
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -132,7 +133,7 @@ def test_app_role_cannot_delete_audit_rows_or_checkpoints(app_role):
     from privacy.models import AuditCheckpoint
 
     entry = audit_log(action="test.kept")
-    call_command("privacy_audit_verify", stdout=None)
+    call_command("privacy_audit_verify", stdout=io.StringIO())
     checkpoint = AuditCheckpoint.objects.get()
     _refused(
         app_role,
