@@ -68,7 +68,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "privacy.middleware.ConsentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "accounts.middleware.RequireMFAForAdminMiddleware",
+    "accounts.middleware.RequireMFAForStaffMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -53,3 +53,44 @@ def test_customers_can_set_up_mfa_too(client):
     response = client.get(reverse("mfa_activate_totp"))
     assert response.status_code == 200
     assert "otpauth://" in response.content.decode() or response.context["form"]
+
+
+# Staff pages outside /admin/ (issue 11): the calendar connection page, the privacy request
+# desk, receipts, the API with a session. MFA is asked before any of them.
+STAFF_PAGES_OUTSIDE_ADMIN = ["/calendar/", "/privacy/requests/", "/my/bookings/", "/contact/"]
+
+
+@pytest.mark.parametrize("role", [roles.SUPPLIER_STAFF, roles.DPO])
+@pytest.mark.parametrize("path", STAFF_PAGES_OUTSIDE_ADMIN)
+def test_staff_without_mfa_is_sent_to_totp_setup_everywhere(client, role, path):
+    client.force_login(StaffUserFactory(role=role))
+    response = client.get(path)
+    assert response.status_code == 302, path
+    assert response["Location"] == reverse("mfa_activate_totp")
+
+
+def test_staff_without_mfa_gets_a_json_refusal_from_the_api(client):
+    client.force_login(StaffUserFactory())
+    response = client.get("/api/v1/bookings/")
+    assert response.status_code == 403
+    assert response.json()["code"] == "mfa_required"
+
+
+def test_staff_without_mfa_can_still_set_it_up_and_log_out(client):
+    client.force_login(StaffUserFactory())
+    assert client.get(reverse("account_reauthenticate")).status_code == 200
+    assert client.get(reverse("account_logout")).status_code == 200
+    assert client.get("/healthz").status_code == 200
+
+
+def test_customers_are_not_asked_for_mfa(client):
+    client.force_login(UserFactory())
+    assert client.get("/my/bookings/").status_code == 200
+
+
+def test_staff_with_totp_reach_pages_outside_the_admin(client):
+    user = StaffUserFactory()
+    TOTP.activate(user, generate_totp_secret())
+    client.force_login(user)
+    assert client.get("/my/bookings/").status_code == 200
+    assert client.get("/api/v1/bookings/").status_code == 200
