@@ -10,8 +10,6 @@ from .models import Message
 
 # Booking messages that only make sense while the booking is still on, at its time.
 BOOKING_BOUND_TEMPLATES = ("booking_reminder",)
-# Mails Django/allauth send on the person's own request (notifications/backends.py).
-ACCOUNT_TEMPLATES = ("django_email",)
 
 
 @dataclass(frozen=True)
@@ -24,10 +22,10 @@ class SendDecision:
 ALLOW = SendDecision(allowed=True)
 
 
-def _has_consent(user, purpose: str) -> bool:
+def _has_consent(user, purpose: str, *, honour_restriction: bool = True) -> bool:
     from privacy.selectors import has_consent
 
-    return has_consent(subject=user, purpose=purpose)
+    return has_consent(subject=user, purpose=purpose, honour_restriction=honour_restriction)
 
 
 def _marketing_basis(user, channel: str) -> str:
@@ -43,12 +41,6 @@ def _marketing_basis(user, channel: str) -> str:
     return ""
 
 
-def _restricted(user) -> bool:
-    from privacy.selectors import subject_restricted
-
-    return subject_restricted(user)
-
-
 def send_decision(message: Message) -> SendDecision:
     """May this message go out now? Suppression reasons are stable codes shown in the admin."""
     user = message.recipient
@@ -61,10 +53,17 @@ def send_decision(message: Message) -> SendDecision:
         return ALLOW
     if not user.is_active:
         return SendDecision(False, "recipient_inactive")
-    # Art. 18 restriction stops everything except the account mails the person asks for
-    # themselves (password reset, address confirmation), which they need to manage it.
-    if message.template_key not in ACCOUNT_TEMPLATES and _restricted(user):
-        return SendDecision(False, "processing_restricted")
+    # Restriction (Art. 18) and objection (Art. 21) do not stop service messages. Decided so:
+    # - Objection covers processing on legitimate interest and direct marketing (21(1)-(3)).
+    #   Booking confirmations, reminders, changes, cancellations and receipts are necessary
+    #   for the contract (6(1)(b)), account mails answer the person's own request, and the
+    #   policy (section 13) promises these "service-related messages" go on after an opt-out.
+    # - Restriction leaves storage only, "with the exception of ... the data subject's consent"
+    #   (18(2)). A booking the person keeps (and can cancel at any time) is their request to
+    #   hear about it; stopping it would harm them (a missed or moved appointment). Booking
+    #   SMS rest on the sms_notifications consent itself, which 18(2) names.
+    # Everything optional stops: marketing has no basis while restricted or objecting
+    # (marketing_basis_for), and neither do personalisation or cookies (has_consent).
 
     booking = message.booking
     if message.template_key in BOOKING_BOUND_TEMPLATES and (
@@ -79,7 +78,7 @@ def send_decision(message: Message) -> SendDecision:
             # Only numbers proven by a one-time code get booking details (privacy policy).
             return SendDecision(False, "phone_not_verified")
         if message.purpose == Message.Purpose.TRANSACTIONAL and not _has_consent(
-            user, "sms_notifications"
+            user, "sms_notifications", honour_restriction=False
         ):
             return SendDecision(False, "no_sms_consent")
     elif not (message.to_address or user.email):

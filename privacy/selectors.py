@@ -130,17 +130,25 @@ def consent_event_latest(
     return events.order_by("-created_at", "-pk").first()
 
 
-def has_consent(*, subject: object, purpose: str, at: datetime | None = None) -> bool:
+def has_consent(
+    *,
+    subject: object,
+    purpose: str,
+    at: datetime | None = None,
+    honour_restriction: bool = True,
+) -> bool:
     """Whether `subject` (a User or an anonymous consent id) has consented to `purpose`.
 
     True only when the newest choice (at `at`, default now) is a grant given for the purpose
     text still in force: when the wording of a purpose changes, earlier consent no longer
-    covers it and the person is asked again. Restricted subjects (Art. 18) answer no.
+    covers it and the person is asked again. Restricted subjects (Art. 18) answer no, unless
+    `honour_restriction=False`: only for processing that Art. 18(2) still allows on consent
+    (booking SMS, see notifications/policy.py).
     Raises ValueError for an unknown purpose (a typo must not silently mean "no").
     """
     if purpose not in Purpose.values:
         raise ValueError(f"Unknown consent purpose: {purpose!r}")
-    if subject_restricted(subject):
+    if honour_restriction and subject_restricted(subject):
         return False
     event = consent_event_latest(subject=subject, purpose=purpose, at=at)
     if event is None or not event.granted:
