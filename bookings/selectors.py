@@ -308,13 +308,14 @@ def booking_can_be_changed_by_customer(booking: Booking, *, now: datetime | None
     )
 
 
-def booking_payment_url(booking: Booking) -> str | None:
+def booking_payment_url(booking: Booking, request=None) -> str | None:
     """Where the customer pays for a pending booking; None when nothing is to be paid.
 
     The payments app decides (its providers and settings); the API's `payment_url` and the
-    confirmation page both read it from here.
+    confirmation page both read it from here. With `request` the link stays on the host the
+    customer is using (their session is there); without it, SITE_URL.
     """
-    return payment_start_url(booking)
+    return payment_start_url(booking, request)
 
 
 def busy_block_conflicts(*, resource: Resource, start: datetime, end: datetime) -> bool:

@@ -181,7 +181,7 @@ def _own_booking(request: HttpRequest, reference: str) -> Booking:
     return get_object_or_404(bookings_for_customer(customer=request.user), reference=reference)
 
 
-def _booking_context(booking: Booking) -> dict:
+def _booking_context(booking: Booking, request: HttpRequest | None = None) -> dict:
     tz = supplier_time_zone(booking.supplier)
     return {
         "booking": booking,
@@ -189,7 +189,7 @@ def _booking_context(booking: Booking) -> dict:
         "end": booking.end.astimezone(tz),
         "deadline": booking_cancellation_deadline(booking).astimezone(tz),
         "changeable": booking_can_be_changed_by_customer(booking),
-        "payment_url": booking_payment_url(booking),
+        "payment_url": booking_payment_url(booking, request),
         "hold_expires": booking.hold_expires_at.astimezone(tz) if booking.hold_expires_at else None,
         "cancelled_at": booking.cancelled_at.astimezone(tz) if booking.cancelled_at else None,
     }
@@ -198,7 +198,7 @@ def _booking_context(booking: Booking) -> dict:
 @login_required
 def booking_detail(request: HttpRequest, reference: str) -> HttpResponse:
     booking = _own_booking(request, reference)
-    return render(request, "bookings/booking_detail.html", _booking_context(booking))
+    return render(request, "bookings/booking_detail.html", _booking_context(booking, request))
 
 
 @login_required
@@ -214,12 +214,12 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     bookings = list(bookings_for_customer(customer=request.user).order_by("start"))
     upcoming = [
-        _booking_context(b)
+        _booking_context(b, request)
         for b in bookings
         if b.end >= now and b.status in Booking.BLOCKING_STATUSES
     ]
     past = [
-        _booking_context(b)
+        _booking_context(b, request)
         for b in reversed(bookings)
         if not (b.end >= now and b.status in Booking.BLOCKING_STATUSES)
     ]
@@ -246,7 +246,9 @@ def booking_cancel(request: HttpRequest, reference: str) -> HttpResponse:
                 request, _("Your booking %(ref)s is cancelled.") % {"ref": booking.reference}
             )
         return redirect("bookings:my_bookings")
-    return render(request, "bookings/cancel.html", {**_booking_context(booking), "form": form})
+    return render(
+        request, "bookings/cancel.html", {**_booking_context(booking, request), "form": form}
+    )
 
 
 @login_required
@@ -274,6 +276,6 @@ def booking_reschedule(request: HttpRequest, reference: str) -> HttpResponse:
     context.update(
         action=request.path,
         method="post",
-        rescheduling=_booking_context(booking),
+        rescheduling=_booking_context(booking, request),
     )
     return render(request, "bookings/service.html", context)

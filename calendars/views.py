@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from bookingtjeneste.csp import allow_form_action, origin_of
 from notifications.gateways import google_calendar
 from notifications.gateways.base import PermanentProviderError, TransientProviderError
 
@@ -66,7 +67,7 @@ def connect(request: HttpRequest, resource_id: int) -> HttpResponse:
         return redirect(
             google_calendar.authorization_url(redirect_uri=_redirect_uri(), state=state)
         )
-    return render(
+    response = render(
         request,
         "calendars/connect.html",
         {
@@ -75,6 +76,13 @@ def connect(request: HttpRequest, resource_id: int) -> HttpResponse:
             "console_mode": not google_configured(),
         },
     )
+    if google_configured():
+        # The connect button's POST is answered by a redirect to Google's consent screen.
+        consent_url = (
+            getattr(settings, "GOOGLE_OAUTH_AUTH_URL", "") or google_calendar.DEFAULT_AUTH_URL
+        )
+        allow_form_action(response, [origin_of(consent_url)])
+    return response
 
 
 @login_required

@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import QuerySet, Sum
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -44,14 +45,26 @@ def providers_offered(*, supplier) -> list[tuple[PaymentProvider, bool]]:
     return offered
 
 
-def payment_start_url(booking) -> str | None:
+def checkout_origins_for(offered: list[tuple[PaymentProvider, bool]]) -> list[str]:
+    """The checkout origins of the providers offered on a payment page (CSP form-action)."""
+    return sorted(
+        {origin for provider, _console in offered for origin in provider.checkout_origins()}
+    )
+
+
+def payment_start_url(booking, request: HttpRequest | None = None) -> str | None:
     """Absolute URL of the page where the customer pays `booking`; None when nothing is due.
 
-    This is what `bookings.selectors.booking_payment_url` returns for the API's `payment_url`.
+    Built on the host the customer is using when there is a request (their session lives on
+    that host, which need not be SITE_URL: `localhost`, another port); SITE_URL otherwise
+    (e-mails, tasks). This is what `bookings.selectors.booking_payment_url` returns.
     """
     if booking.status != booking.Status.PENDING_PAYMENT or not booking.service.payment_required:
         return None
-    return settings.SITE_URL + reverse("payments:choose", args=[booking.reference])
+    path = reverse("payments:choose", args=[booking.reference])
+    if request is not None:
+        return request.build_absolute_uri(path)
+    return settings.SITE_URL + path
 
 
 def order_for_booking(*, booking) -> Order | None:

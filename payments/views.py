@@ -12,9 +12,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from bookingtjeneste.csp import allow_form_action, origin_of
+
 from .models import Payment, Receipt
 from .providers.base import ProviderError, ProviderUnavailable
-from .selectors import order_for_booking, providers_offered, receipt_visible_to
+from .selectors import (
+    checkout_origins_for,
+    order_for_booking,
+    providers_offered,
+    receipt_visible_to,
+)
 from .services import PaymentNotPossible, payment_console_simulate, payment_refresh, payment_start
 from .services.orders import booking_amounts
 
@@ -54,6 +61,7 @@ def choose_provider(request: HttpRequest, reference: str) -> HttpResponse:
                 booking=booking,
                 provider_identifier=form.cleaned_data["provider"],
                 user=request.user,
+                site_url=request.build_absolute_uri("/"),
             )
         except PaymentNotPossible as error:
             form.add_error(None, _messages_for(error.code))
@@ -66,7 +74,7 @@ def choose_provider(request: HttpRequest, reference: str) -> HttpResponse:
             )
             status = 503
         else:
-            return redirect(payment.redirect_url)
+            return _send_to_checkout(request, payment, allowed=checkout_origins_for(offered))
     elif request.method == "POST":
         status = 400
     order = order_for_booking(booking=booking)
@@ -79,7 +87,28 @@ def choose_provider(request: HttpRequest, reference: str) -> HttpResponse:
         "paid_receipts": order.receipts.filter(kind="sale") if order else [],
         "amounts": _amounts(booking, order),
     }
-    return render(request, "payments/choose.html", context, status=status)
+    response = render(request, "payments/choose.html", context, status=status)
+    # The pay form's POST is answered by a redirect to the chosen provider's checkout.
+    return allow_form_action(response, checkout_origins_for(offered))
+
+
+def _send_to_checkout(
+    request: HttpRequest, payment: Payment, *, allowed: list[str]
+) -> HttpResponse:
+    """Redirect to the provider, or offer a link when its checkout is on an unexpected origin.
+
+    A provider may move its checkout (a custom Stripe domain, a new Vipps host): a redirect
+    there would be blocked by the form page's CSP and leave the customer on a browser error
+    page, while a link the customer clicks is an ordinary navigation that CSP does not block.
+    """
+    target = origin_of(payment.redirect_url)
+    if target in allowed or target == origin_of(request.build_absolute_uri("/")):
+        return redirect(payment.redirect_url)
+    logger.warning(
+        "payment checkout on an origin the payment page does not allow",
+        extra={"provider": payment.provider, "origin": target},
+    )
+    return render(request, "payments/continue.html", {"payment": payment})
 
 
 def _amounts(booking, order) -> dict:

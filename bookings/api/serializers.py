@@ -179,4 +179,4 @@ class BookingSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_payment_url(self, booking: Booking) -> str | None:
-        return booking_payment_url(booking)
+        return booking_payment_url(booking, self.context.get("request"))

@@ -75,13 +75,24 @@ class PaymentProvider:
         """True when credentials are present; otherwise only console mode is possible."""
         raise NotImplementedError
 
-    def start_payment(self, payment) -> str:
+    def start_payment(self, payment, *, site_url: str) -> str:
         """Create the payment at the provider and return the URL to send the customer to.
 
+        `site_url` is the origin the customer is using (scheme://host[:port], from the request;
+        SITE_URL outside one): the return and cancel links are built on it so the customer
+        comes back to the host that holds their session. Webhooks always use SITE_URL.
         Sets `payment.provider_reference` (and a secondary reference when the provider has
         one) on the instance; the caller saves it. Uses `payment.public_id` as idempotency key.
         """
         raise NotImplementedError
+
+    def checkout_origins(self) -> list[str]:
+        """Origins the customer's browser is sent to by `start_payment` (the checkout page).
+
+        The payment page's CSP `form-action` allows exactly these: Chromium applies
+        form-action to the redirect that answers the pay form's POST.
+        """
+        return []
 
     def handle_webhook(self, request: HttpRequest) -> WebhookNotification:
         """Verify the request and say which event and payment it concerns.
@@ -117,14 +128,15 @@ class PaymentProvider:
 
     # Helpers shared by the providers.
     @staticmethod
-    def absolute_url(path: str) -> str:
-        return f"{settings.SITE_URL}{path}"
+    def absolute_url(path: str, site_url: str = "") -> str:
+        return f"{(site_url or settings.SITE_URL).rstrip('/')}{path}"
 
-    def return_url(self, payment) -> str:
-        return self.absolute_url(reverse("payments:return", args=[payment.public_id]))
+    def return_url(self, payment, site_url: str = "") -> str:
+        return self.absolute_url(reverse("payments:return", args=[payment.public_id]), site_url)
 
-    def cancel_url(self, payment) -> str:
-        return self.absolute_url(reverse("payments:choose", args=[payment.order.booking_reference]))
+    def cancel_url(self, payment, site_url: str = "") -> str:
+        path = reverse("payments:choose", args=[payment.order.booking_reference])
+        return self.absolute_url(path, site_url)
 
     def webhook_url(self) -> str:
         return self.absolute_url(reverse(f"payments_webhooks:{self.identifier}"))

@@ -40,10 +40,10 @@ class ConsoleProvider(PaymentProvider):
     def is_configured(self) -> bool:
         return True
 
-    def start_payment(self, payment) -> str:
+    def start_payment(self, payment, *, site_url: str) -> str:
         payment.provider_reference = f"console-{self.simulated.identifier}-{payment.public_id.hex}"
         payment.provider_data = {**payment.provider_data, SIMULATED_STATUS_KEY: "pending"}
-        return self.absolute_url(reverse("payments:console", args=[payment.public_id]))
+        return self.absolute_url(reverse("payments:console", args=[payment.public_id]), site_url)
 
     def handle_webhook(self, request: HttpRequest) -> WebhookNotification:
         raise WebhookVerificationError("Console payments have no webhooks")

@@ -11,6 +11,8 @@ from mollie.api.client import Client
 from mollie.api.error import Error as MollieError
 from mollie.api.error import RequestError, ResponseError
 
+from bookingtjeneste.csp import origin_of
+
 from .base import (
     PaymentProvider,
     ProviderError,
@@ -21,6 +23,8 @@ from .base import (
     WebhookVerificationError,
 )
 
+# Mollie's hosted checkout (payment._links.checkout) is served from www.mollie.com.
+CHECKOUT_ORIGIN = "https://www.mollie.com"
 PAYMENT_ID = re.compile(r"^tr_[A-Za-z0-9]{1,64}$")
 
 _STATUSES = {
@@ -77,12 +81,17 @@ class MollieProvider(PaymentProvider):
         client.set_api_key(settings.MOLLIE_API_KEY)
         return client
 
-    def start_payment(self, payment) -> str:
+    def checkout_origins(self) -> list[str]:
+        if settings.MOLLIE_API_URL:
+            return [origin_of(settings.MOLLIE_API_URL)]
+        return [CHECKOUT_ORIGIN]
+
+    def start_payment(self, payment, *, site_url: str) -> str:
         data = {
             "amount": amount_to_mollie(payment.amount_ore, payment.currency),
             "description": self.description(payment),
-            "redirectUrl": self.return_url(payment),
-            "cancelUrl": self.cancel_url(payment),
+            "redirectUrl": self.return_url(payment, site_url),
+            "cancelUrl": self.cancel_url(payment, site_url),
             "webhookUrl": self.webhook_url(),
             "locale": "nb_NO" if (get_language() or "nb").startswith("nb") else "en_US",
             "metadata": {"payment": str(payment.public_id)},

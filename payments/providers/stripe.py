@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from bookingtjeneste.csp import origin_of
+
 from .base import (
     PaymentProvider,
     ProviderError,
@@ -22,6 +24,8 @@ from .base import (
 # Checkout Sessions must live between 30 minutes and 24 hours.
 MINIMUM_SESSION_LIFETIME = timedelta(minutes=31)
 WEBHOOK_TOLERANCE_SECONDS = 300
+# Where Stripe-hosted Checkout lives (session.url).
+CHECKOUT_ORIGIN = "https://checkout.stripe.com"
 
 _REFUND_STATUSES = {
     "succeeded": "succeeded",
@@ -54,7 +58,13 @@ class StripeProvider(PaymentProvider):
             settings.STRIPE_SECRET_KEY, base_addresses=base_addresses, max_network_retries=0
         )
 
-    def start_payment(self, payment) -> str:
+    def checkout_origins(self) -> list[str]:
+        # With STRIPE_API_URL (a fake or a proxy) the checkout URLs come from that host too.
+        if settings.STRIPE_API_URL:
+            return [origin_of(settings.STRIPE_API_URL)]
+        return [CHECKOUT_ORIGIN]
+
+    def start_payment(self, payment, *, site_url: str) -> str:
         order = payment.order
         hold_expires_at = order.booking.hold_expires_at if order.booking else None
         expires_at = max(
@@ -77,8 +87,8 @@ class StripeProvider(PaymentProvider):
             "client_reference_id": str(payment.public_id),
             "metadata": metadata,
             "payment_intent_data": {"metadata": metadata},
-            "success_url": self.return_url(payment),
-            "cancel_url": self.cancel_url(payment),
+            "success_url": self.return_url(payment, site_url),
+            "cancel_url": self.cancel_url(payment, site_url),
             "expires_at": int(expires_at.timestamp()),
             "locale": "nb" if (get_language() or "nb").startswith("nb") else "en",
         }

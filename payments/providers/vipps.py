@@ -18,6 +18,8 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from bookingtjeneste.csp import origin_of
+
 from .base import (
     PaymentProvider,
     ProviderError,
@@ -29,6 +31,12 @@ from .base import (
 )
 
 DEFAULT_API_URL = "https://api.vipps.no"
+# The landing page each API environment sends the customer to (ePayment `redirectUrl`); any
+# other VIPPS_API_URL (a fake or a proxy) is taken to serve its own landing page.
+LANDING_PAGE_ORIGINS = {
+    "https://api.vipps.no": "https://pay.vipps.no",
+    "https://apitest.vipps.no": "https://pay-mt.vipps.no",
+}
 # The ePayment events we act on (each only triggers a refresh of the payment's true state).
 WEBHOOK_EVENTS = [
     "epayments.payment.authorized.v1",
@@ -148,7 +156,11 @@ class VippsProvider(PaymentProvider):
         # Vipps references: 8–64 characters of [a-zA-Z0-9-].
         return f"bt-{payment.public_id.hex}"
 
-    def start_payment(self, payment) -> str:
+    def checkout_origins(self) -> list[str]:
+        api_origin = origin_of(self.base_url)
+        return [LANDING_PAGE_ORIGINS.get(api_origin, api_origin)]
+
+    def start_payment(self, payment, *, site_url: str) -> str:
         reference = self.reference_for(payment)
         body = self._api(
             "POST",
@@ -158,7 +170,7 @@ class VippsProvider(PaymentProvider):
                 "amount": {"currency": payment.currency, "value": payment.amount_ore},
                 "paymentMethod": {"type": "WALLET"},
                 "reference": reference,
-                "returnUrl": self.return_url(payment),
+                "returnUrl": self.return_url(payment, site_url),
                 "userFlow": "WEB_REDIRECT",
                 "paymentDescription": self.description(payment),
             },

@@ -3,6 +3,7 @@
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -33,9 +34,13 @@ class PaymentNotPossible(Exception):
         self.detail = detail
 
 
-def payment_start(*, booking, provider_identifier: str, user) -> Payment:
+def payment_start(
+    *, booking, provider_identifier: str, user, site_url: str | None = None
+) -> Payment:
     """Create a payment for `booking` with the chosen provider and return it with its redirect URL.
 
+    `site_url` is the origin the customer is browsing (the view passes the request's); the
+    provider's return and cancel links point there. None: SITE_URL.
     Preconditions: `user` is the booking's customer (the view checks; checked again here), the
     booking awaits payment and its hold has not expired. Must NOT be called inside a
     transaction: the provider is called between two short transactions.
@@ -83,7 +88,9 @@ def payment_start(*, booking, provider_identifier: str, user) -> Payment:
         )
 
     try:
-        redirect_url = provider.start_payment(payment)
+        redirect_url = provider.start_payment(
+            payment, site_url=(site_url or settings.SITE_URL).rstrip("/")
+        )
     except ProviderError as error:
         Payment.objects.filter(pk=payment.pk).update(
             status=Payment.Status.FAILED, failure_reason=str(error)[:255]

@@ -50,9 +50,13 @@ class FakeServer:
                         status, payload = fake.fail_next.pop(0), fake.error_body()
                     else:
                         status, payload = fake.route(recorded)
-                data = json.dumps(payload).encode()
+                # A str payload is a page for the browser (the provider's checkout page).
+                is_page = isinstance(payload, str)
+                data = payload.encode() if is_page else json.dumps(payload).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", fake.content_type)
+                self.send_header(
+                    "Content-Type", "text/html; charset=utf-8" if is_page else fake.content_type
+                )
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -64,6 +68,12 @@ class FakeServer:
         self.thread.start()
 
     content_type = "application/json"
+    # Where the checkout URLs the fake hands out point: the fake's own origin (it serves the
+    # checkout page too), as with a real provider whose API URL is overridden. A test sets
+    # another value to play a provider whose checkout moved to a host we do not expect.
+    checkout_base = ""
+    checkout_path = "/checkout/"
+    checkout_title = "Fake checkout"
 
     @property
     def url(self) -> str:
@@ -79,6 +89,18 @@ class FakeServer:
     def error_body(self) -> dict:
         return {"error": "fake failure"}
 
+    def checkout_page(self, request: Recorded) -> tuple[int, str] | None:
+        """The provider's own checkout page, when a browser test opened it on this origin."""
+        if request.method != "GET" or not urlsplit(request.path).path.startswith(
+            self.checkout_path
+        ):
+            return None
+        with_id = urlsplit(request.path).path.rsplit("/", 1)[1]
+        return 200, (
+            f"<!doctype html><title>{self.checkout_title}</title>"
+            f'<h1 data-testid="fake-checkout">{self.checkout_title}</h1><p>{with_id}</p>'
+        )
+
     def route(self, request: Recorded) -> tuple[int, dict]:
         raise NotImplementedError
 
@@ -87,6 +109,9 @@ class FakeServer:
 
 
 class StripeFake(FakeServer):
+    checkout_path = "/c/pay/"
+    checkout_title = "Fake Stripe Checkout"
+
     def __init__(self) -> None:
         super().__init__()
         self.sessions: dict = {}
@@ -98,6 +123,9 @@ class StripeFake(FakeServer):
 
     def route(self, request):
         path = urlsplit(request.path).path
+        page = self.checkout_page(request)
+        if page is not None:
+            return page
         key = request.headers.get("Idempotency-Key")
         if request.method == "POST" and key and key in self.idempotent:
             return 200, self.idempotent[key]
@@ -107,7 +135,7 @@ class StripeFake(FakeServer):
             session = {
                 "id": session_id,
                 "object": "checkout.session",
-                "url": f"https://checkout.stripe.test/c/pay/{session_id}",
+                "url": f"{self.checkout_base or self.url}/c/pay/{session_id}",
                 "status": "open",
                 "payment_status": "unpaid",
                 "amount_total": int(form["line_items[0][price_data][unit_amount]"]),
@@ -149,6 +177,9 @@ class StripeFake(FakeServer):
 
 
 class VippsFake(FakeServer):
+    checkout_path = "/pay/"
+    checkout_title = "Fake Vipps landing page"
+
     def __init__(self) -> None:
         super().__init__()
         self.payments: dict = {}
@@ -165,6 +196,9 @@ class VippsFake(FakeServer):
     def route(self, request):
         path = urlsplit(request.path).path
         headers = {k.lower(): v for k, v in request.headers.items()}
+        page = self.checkout_page(request)
+        if page is not None:
+            return page
         if path == "/accesstoken/get":
             if not (headers.get("client_id") and headers.get("client_secret")):
                 return 401, {"error": "unauthorized"}
@@ -198,7 +232,10 @@ class VippsFake(FakeServer):
                 "pspReference": self.next_id("psp-"),
                 "request": body,
             }
-            answer = {"reference": reference, "redirectUrl": f"https://vipps.test/pay/{reference}"}
+            answer = {
+                "reference": reference,
+                "redirectUrl": f"{self.checkout_base or self.url}/pay/{reference}",
+            }
             self.idempotent[key] = answer
             return 201, answer
         parts = path.split("/")  # ['', 'epayment', 'v1', 'payments', ref, action?]
@@ -242,6 +279,8 @@ class VippsFake(FakeServer):
 
 
 class MollieFake(FakeServer):
+    checkout_title = "Fake Mollie checkout"
+
     def __init__(self) -> None:
         super().__init__()
         self.payments: dict = {}
@@ -255,6 +294,9 @@ class MollieFake(FakeServer):
 
     def route(self, request):
         path = urlsplit(request.path).path
+        page = self.checkout_page(request)
+        if page is not None:
+            return page
         if request.headers.get("Authorization") != "Bearer test_fakemolliekey":
             return 401, {"status": 401, "title": "Unauthorized", "detail": "Bad key"}
         key = request.headers.get("Idempotency-Key")
@@ -264,6 +306,7 @@ class MollieFake(FakeServer):
         if request.method == "POST" and path == "/v2/payments":
             body = request.json()
             payment_id = self.next_id("tr_fake")
+            checkout = self.checkout_base or self.url
             payment = {
                 "resource": "payment",
                 "id": payment_id,
@@ -273,7 +316,7 @@ class MollieFake(FakeServer):
                 "redirectUrl": body["redirectUrl"],
                 "webhookUrl": body.get("webhookUrl"),
                 "metadata": body.get("metadata"),
-                "_links": {"checkout": {"href": f"https://mollie.test/checkout/{payment_id}"}},
+                "_links": {"checkout": {"href": f"{checkout}/checkout/{payment_id}"}},
             }
             self.payments[payment_id] = payment
             self.idempotent[key] = payment

@@ -23,7 +23,7 @@ def test_webhook_id_is_fetched_and_paid(
 ):
     payment = payment_start(booking=booking, provider_identifier="mollie", user=booking.customer)
 
-    assert payment.redirect_url == f"https://mollie.test/checkout/{payment.provider_reference}"
+    assert payment.redirect_url == f"{mollie_fake.url}/checkout/{payment.provider_reference}"
     (create,) = mollie_fake.calls("POST", "/v2/payments")
     assert create.headers["Idempotency-Key"] == str(payment.public_id)
     assert create.json()["amount"] == {"currency": "NOK", "value": "500.00"}

@@ -30,7 +30,7 @@ def test_start_creates_checkout_session_with_idempotency_key(booking, stripe_fak
     payment = _start(booking)
 
     assert payment.status == Payment.Status.PENDING
-    assert payment.redirect_url.startswith("https://checkout.stripe.test/")
+    assert payment.redirect_url.startswith(f"{stripe_fake.url}/c/pay/")
     (call,) = stripe_fake.calls("POST", "/v1/checkout/sessions")
     assert call.headers["Idempotency-Key"] == f"checkout-{payment.public_id}"
     form = call.form()

@@ -63,7 +63,7 @@ def test_create_callback_capture_and_refund(
 ):
     payment = payment_start(booking=booking, provider_identifier="vipps", user=booking.customer)
 
-    assert payment.redirect_url == f"https://vipps.test/pay/{payment.provider_reference}"
+    assert payment.redirect_url == f"{vipps_fake.url}/pay/{payment.provider_reference}"
     (create,) = vipps_fake.calls("POST", "/epayment/v1/payments")
     assert create.headers["Idempotency-Key"] == f"create-{payment.public_id}"
     assert create.headers["Merchant-Serial-Number"] == "123456"
