@@ -265,6 +265,9 @@ CURRENCY = "NOK"
 BOOKING_HOLD_MINUTES = env.int("BOOKING_HOLD_MINUTES", default=15)
 PHONENUMBER_DEFAULT_REGION = "NO"
 PHONENUMBER_DB_FORMAT = "E164"
+# Phone verification sends SMS only to these country calling codes (SMS pumping: bots
+# requesting codes to premium-rate numbers abroad). Comma-separated, e.g. "47,46,45".
+PHONE_ALLOWED_COUNTRY_CODES = env.list("PHONE_ALLOWED_COUNTRY_CODES", cast=int, default=[47])
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"

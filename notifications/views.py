@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -32,6 +33,9 @@ SESSION_KEY = "notifications_phone_pending"
 ERROR_MESSAGES = {
     "invalid_number": gettext_lazy("That is not a valid mobile number."),
     "not_mobile": gettext_lazy("That number cannot receive SMS. Please give a mobile number."),
+    "country_not_allowed": gettext_lazy(
+        "We only send SMS to mobile numbers with these country codes: %(codes)s."
+    ),
     "too_many_requests": gettext_lazy(
         "Too many codes have been requested. Please wait a while before asking for a new one."
     ),
@@ -44,6 +48,14 @@ ERROR_MESSAGES = {
         "We could not send SMS just now. Please try again in a few minutes."
     ),
 }
+
+
+def _error_message(code: str) -> str:
+    message = str(ERROR_MESSAGES[code])
+    if code == "country_not_allowed":  # the allowed codes are a setting
+        codes = ", ".join(f"+{code}" for code in settings.PHONE_ALLOWED_COUNTRY_CODES)
+        message = message % {"codes": codes}
+    return message
 
 
 def _language() -> str:
@@ -69,7 +81,7 @@ def phone_verify(request: HttpRequest) -> HttpResponse:
                     locale=_language(),
                 )
             except PhoneVerificationError as error:
-                phone_form.add_error("phone", ERROR_MESSAGES[error.code])
+                phone_form.add_error("phone", _error_message(error.code))
             except TransientProviderError:
                 phone_form.add_error(None, ERROR_MESSAGES["provider_unavailable"])
             else:
@@ -84,7 +96,7 @@ def phone_verify(request: HttpRequest) -> HttpResponse:
                     user=request.user, phone=pending, code=code_form.cleaned_data["code"]
                 )
             except PhoneVerificationError as error:
-                code_form.add_error("code", ERROR_MESSAGES[error.code])
+                code_form.add_error("code", _error_message(error.code))
             except TransientProviderError:
                 code_form.add_error(None, ERROR_MESSAGES["provider_unavailable"])
             else:
@@ -118,7 +130,7 @@ ERROR_RESPONSES = {400: ERROR_SCHEMA, 429: ERROR_SCHEMA, 503: ERROR_SCHEMA}
 
 
 def _error(code: str, status_code: int) -> Response:
-    return Response({"code": code, "detail": str(ERROR_MESSAGES[code])}, status=status_code)
+    return Response({"code": code, "detail": _error_message(code)}, status=status_code)
 
 
 class _PhoneVerificationAPIView(APIView):

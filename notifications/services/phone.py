@@ -1,14 +1,18 @@
 """Verifying a mobile number by one-time SMS code (Twilio Verify, or console mode).
 
-Limits (cache counters, so they hold across processes with Redis): at most 3 codes per number
-per 10 minutes and 3 per IP address per hour; a code lives 10 minutes and allows 5 checks.
-Twilio enforces the same on its side; ours also give distinct, clear answers.
+Limits (cache counters, so they hold across processes with Redis), against SMS pumping (toll
+fraud: bots requesting codes to premium numbers): at most 3 codes per number per 10 minutes and
+5 per day, 3 per IP address per hour and 10 per day, 5 per account per day; and only to
+numbers in settings.PHONE_ALLOWED_COUNTRY_CODES (Norway by default). A code lives 10 minutes and
+allows 5 checks. Twilio enforces some of this on its side; ours also give distinct, clear
+answers, and a refused request never reaches Twilio.
 """
 
 import hashlib
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
@@ -25,6 +29,10 @@ SENDS_PER_NUMBER = 3
 SENDS_PER_NUMBER_WINDOW_SECONDS = 10 * 60
 SENDS_PER_IP = 3
 SENDS_PER_IP_WINDOW_SECONDS = 60 * 60
+DAY_SECONDS = 24 * 60 * 60
+SENDS_PER_NUMBER_PER_DAY = 5
+SENDS_PER_IP_PER_DAY = 10
+SENDS_PER_ACCOUNT_PER_DAY = 5
 
 
 class PhoneVerificationError(Exception):
@@ -67,14 +75,38 @@ def phone_normalise(raw: str) -> str:
     return number.as_e164
 
 
+def _window_key(key: str, window_seconds: int) -> str:
+    """The counter for the current fixed window (aligned to the clock, in UTC)."""
+    return f"{key}:{window_seconds}:{int(time.time() // window_seconds)}"
+
+
 def _count(key: str, window_seconds: int) -> int:
-    """Fixed-window counter: +1 and the new value (the window starts with the first hit)."""
+    """Fixed-window counter: +1 and the new value."""
     cache.add(key, 0, window_seconds)
     try:
         return cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, window_seconds)
         return 1
+
+
+def _send_limits(*, user, phone: str, ip_address: str) -> list[tuple[str, int, int]]:
+    """(counter key, limit, window) for every limit a code request counts against."""
+    number = f"notifications:phone-sends:number:{_hash(phone)}"
+    ip = f"notifications:phone-sends:ip:{_hash(ip_address or 'unknown')}"
+    account = f"notifications:phone-sends:account:{user.pk}"
+    limits = [
+        (number, SENDS_PER_NUMBER, SENDS_PER_NUMBER_WINDOW_SECONDS),
+        (number, SENDS_PER_NUMBER_PER_DAY, DAY_SECONDS),
+        (ip, SENDS_PER_IP, SENDS_PER_IP_WINDOW_SECONDS),
+        (ip, SENDS_PER_IP_PER_DAY, DAY_SECONDS),
+        (account, SENDS_PER_ACCOUNT_PER_DAY, DAY_SECONDS),
+    ]
+    return [(_window_key(key, window), limit, window) for key, limit, window in limits]
+
+
+def _country_allowed(phone: str) -> bool:
+    return PhoneNumber.from_string(phone).country_code in settings.PHONE_ALLOWED_COUNTRY_CODES
 
 
 def _state_key(user, phone: str) -> str:
@@ -84,19 +116,18 @@ def _state_key(user, phone: str) -> str:
 def phone_verification_start(*, user, phone: str, ip_address: str = "", locale: str = "nb") -> str:
     """Send a code to `phone` for `user`. Returns the normalised number.
 
-    Raises PhoneVerificationError('invalid_number'/'not_mobile'), RateLimited('too_many_requests')
-    or TransientProviderError (SMS provider unavailable: try again later).
+    Raises PhoneVerificationError('invalid_number'/'not_mobile'/'country_not_allowed'),
+    RateLimited('too_many_requests') or TransientProviderError (SMS provider unavailable).
     """
     phone = phone_normalise(phone)
-    # Check both limits before counting either, so a refused request costs nothing.
-    number_key = f"notifications:phone-sends:number:{_hash(phone)}"
-    ip_key = f"notifications:phone-sends:ip:{_hash(ip_address or 'unknown')}"
-    if (cache.get(number_key) or 0) >= SENDS_PER_NUMBER or (
-        cache.get(ip_key) or 0
-    ) >= SENDS_PER_IP:
+    if not _country_allowed(phone):
+        raise PhoneVerificationError("country_not_allowed")
+    limits = _send_limits(user=user, phone=phone, ip_address=ip_address)
+    # Check every limit before counting any, so a refused request costs nothing.
+    if any((cache.get(key) or 0) >= limit for key, limit, _window in limits):
         raise RateLimited("too_many_requests")
-    _count(number_key, SENDS_PER_NUMBER_WINDOW_SECONDS)
-    _count(ip_key, SENDS_PER_IP_WINDOW_SECONDS)
+    for key, _limit, window in limits:
+        _count(key, window)
     try:
         verify_gateway().start(to=phone, locale="nb" if locale.startswith("nb") else "en")
     except PermanentProviderError as error:

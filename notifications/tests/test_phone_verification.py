@@ -81,7 +81,8 @@ def test_provider_says_expired(user, fake_twilio):
     assert error.value.code == "code_expired"
 
 
-def test_send_limits_per_number_and_per_ip(user, fake_twilio):
+def test_send_limits_per_number_and_per_ip(user, fake_twilio, monkeypatch):
+    _at(monkeypatch, DAY_START)  # the windows are aligned to the clock: stay inside one
     for _send in range(3):
         phone_verification_start(user=user, phone="+4791234567", ip_address="10.0.0.1")
     with pytest.raises(RateLimited):
@@ -152,7 +153,8 @@ def test_api_flow_and_distinct_errors(api, user, fake_twilio):
     assert missing.status_code == 400 and "code" in missing.json()
 
 
-def test_api_rate_limit_and_provider_outage(api, fake_twilio):
+def test_api_rate_limit_and_provider_outage(api, fake_twilio, monkeypatch):
+    _at(monkeypatch, DAY_START)
     fake_twilio.fail_next(503, {"code": 20503, "message": "down", "status": 503})
     down = api.post(START_URL, {"phone": "91234567"}, format="json")
     assert (down.status_code, down.json()["code"]) == (503, "provider_unavailable")
@@ -187,3 +189,76 @@ def test_page_flow(client, user, fake_twilio):
 def test_page_requires_login(client):
     response = client.get(reverse("notifications:phone-verify"))
     assert response.status_code == 302
+
+
+def _verify_sends(fake_twilio) -> int:
+    return len([r for r in fake_twilio.requests if r.path.endswith("/Verifications")])
+
+
+def _at(monkeypatch, seconds: float) -> None:
+    """Move the limits' clock (windows are aligned buckets of it)."""
+    import notifications.services.phone as phone_module
+
+    monkeypatch.setattr(phone_module.time, "time", lambda: seconds)
+
+
+# 01:00 UTC on some day: hour steps below stay within the same day.
+DAY_START = 20_000 * 86_400 + 3_600
+
+
+def test_one_account_gets_at_most_five_codes_a_day(user, fake_twilio, monkeypatch):
+    # Fresh numbers and IPs each time, spread over hours: only the account limit applies.
+    for send in range(5):
+        _at(monkeypatch, DAY_START + send * 3_600)
+        phone_verification_start(user=user, phone=f"+479123456{send}", ip_address=f"10.1.0.{send}")
+    _at(monkeypatch, DAY_START + 6 * 3_600)
+    with pytest.raises(RateLimited) as error:
+        phone_verification_start(user=user, phone="+4791234569", ip_address="10.1.0.9")
+    assert error.value.code == "too_many_requests"
+    assert _verify_sends(fake_twilio) == 5
+    # Another account is not affected, and the next day the account may ask again.
+    phone_verification_start(user=UserFactory(), phone="+4791234569", ip_address="10.1.0.9")
+    _at(monkeypatch, DAY_START + 86_400)
+    phone_verification_start(user=user, phone="+4791234569", ip_address="10.1.0.9")
+    assert _verify_sends(fake_twilio) == 7
+
+
+def test_one_ip_address_gets_at_most_ten_codes_a_day(fake_twilio, monkeypatch):
+    sent = 0
+    for hour in range(5):
+        for attempt in range(3):  # three an hour is the hourly limit
+            _at(monkeypatch, DAY_START + hour * 3_600)
+            try:
+                phone_verification_start(
+                    user=UserFactory(), phone=f"+479{hour}{attempt}00000", ip_address="10.2.0.1"
+                )
+                sent += 1
+            except RateLimited:
+                pass
+    assert sent == 10
+    assert _verify_sends(fake_twilio) == 10
+
+
+def test_numbers_outside_the_allowed_countries_get_no_sms(user, fake_twilio, settings):
+    assert settings.PHONE_ALLOWED_COUNTRY_CODES == [47]
+    for foreign in ("+46701234567", "+4915112345678", "+2348031234567"):
+        with pytest.raises(PhoneVerificationError) as error:
+            phone_verification_start(user=user, phone=foreign, ip_address="10.3.0.1")
+        assert (error.value.code, error.value.status) == ("country_not_allowed", 400)
+    assert _verify_sends(fake_twilio) == 0
+    settings.PHONE_ALLOWED_COUNTRY_CODES = [47, 46]
+    assert phone_verification_start(user=user, phone="+46701234567") == "+46701234567"
+    assert _verify_sends(fake_twilio) == 1
+
+
+def test_api_and_page_explain_a_refused_country(api, client, user, fake_twilio):
+    refused = api.post(START_URL, {"phone": "+46701234567"}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "country_not_allowed"
+    client.force_login(user)
+    page = client.post(
+        reverse("notifications:phone-verify"), {"action": "send", "phone-phone": "+46701234567"}
+    )
+    assert page.status_code == 200
+    assert "Vi sender bare SMS til" in page.content.decode()
+    assert _verify_sends(fake_twilio) == 0
