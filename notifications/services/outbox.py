@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext
 
 from ..models import Message
@@ -70,6 +71,21 @@ def _with_stop_instruction(text: str, *, language: str) -> str:
     return text[: SMS_MAX_LENGTH - len(instruction) - 1].rstrip() + "\n" + instruction
 
 
+def _with_unsubscribe_link(text: str, html: str, *, url: str, language: str) -> tuple[str, str]:
+    """Every marketing e-mail carries the no-login unsubscribe link in its body (Marketing Act
+    §15, policy section 13), also when a template forgot it; the List-Unsubscribe header alone
+    is not shown by every mail program."""
+    with translation.override(language):
+        label = gettext("Unsubscribe")
+    if url not in text:
+        text = f"{text.rstrip()}\n\n{label}: {url}\n"
+    if html and url not in html:
+        link = f'<p><a href="{escape(url)}">{escape(label)}</a></p>'
+        head, found, tail = html.rpartition("</body>")
+        html = f"{head}{link}{found}{tail}" if found else html + link
+    return text, html
+
+
 def message_enqueue(
     *,
     template_key: str,
@@ -112,15 +128,22 @@ def message_enqueue(
         return None
 
     resolved_language = language_resolve(language=language, recipient=recipient, booking=booking)
+    context = {"recipient": recipient, "booking": booking, **(context or {})}
+    marketing_email = purpose == Message.Purpose.MARKETING and channel == Message.Channel.EMAIL
+    if marketing_email:
+        from privacy.services import unsubscribe_url_for
+
+        context["unsubscribe_url"] = unsubscribe_url_for(user=recipient, purpose="marketing_email")
     rendered = message_render(
-        template_key=template_key,
-        channel=channel,
-        language=resolved_language,
-        context={"recipient": recipient, "booking": booking, **(context or {})},
+        template_key=template_key, channel=channel, language=resolved_language, context=context
     )
-    body_text = rendered.body_text
+    body_text, body_html = rendered.body_text, rendered.body_html
     if purpose == Message.Purpose.MARKETING and channel == Message.Channel.SMS:
         body_text = _with_stop_instruction(body_text, language=resolved_language)
+    if marketing_email:
+        body_text, body_html = _with_unsubscribe_link(
+            body_text, body_html, url=context["unsubscribe_url"], language=resolved_language
+        )
     return _message_create(
         channel=channel,
         template_key=template_key,
@@ -131,7 +154,7 @@ def message_enqueue(
         booking=booking,
         subject=rendered.subject,
         body_text=body_text,
-        body_html=rendered.body_html,
+        body_html=body_html,
         attachments=list(attachments or []),
         due_at=due_at or timezone.now(),
         idempotency_key=idempotency_key,
@@ -156,9 +179,13 @@ def message_enqueue_prerendered(
     """
     if not to_address:
         raise ValueError("A to_address is required.")
-    key = idempotency_key or "email:" + hashlib.sha256(
-        f"{to_address}|{subject}|{body_text}|{timezone.now().isoformat()}".encode()
-    ).hexdigest()
+    key = (
+        idempotency_key
+        or "email:"
+        + hashlib.sha256(
+            f"{to_address}|{subject}|{body_text}|{timezone.now().isoformat()}".encode()
+        ).hexdigest()
+    )
     return _message_create(
         channel=Message.Channel.EMAIL,
         template_key=template_key,

@@ -91,3 +91,37 @@ def test_customising_communication_needs_personalisation_consent(user):
     assert not has_consent(subject=user, purpose="personalisation")
     consent_set(subject=user, purpose="personalisation", granted=True, source="web")
     assert has_consent(subject=user, purpose="personalisation")
+
+
+def test_the_unsubscribe_link_in_the_e_mail_body_works_without_login(client, user):
+    """“... through the unsubscribe function in the emails” — the link is in the text and HTML
+    body of every marketing e-mail; opening it logged out shows a confirm button, which
+    withdraws the consent in the ledger."""
+    import re
+
+    from notifications.models import Message
+    from notifications.services import message_deliver, message_enqueue
+    from privacy.selectors import consent_event_latest
+
+    consent_set(subject=user, purpose="marketing_email", granted=True, source="web")
+    message = message_enqueue(
+        template_key="marketing_newsletter",
+        channel="email",
+        idempotency_key="news:unsubscribe-link",
+        recipient=user,
+        purpose="marketing",
+        context={"headline": "Nyheter", "text": "Hei"},
+    )
+    assert message_deliver(message_id=message.pk) == Message.Status.SENT
+    message.refresh_from_db()
+    [url] = re.findall(r"https?://\S+/privacy/unsubscribe/\S+/", message.body_text)
+    assert f'href="{url}"' in message.body_html
+    path = url.removeprefix("http://testserver")
+
+    page = client.get(path, HTTP_ACCEPT="text/html")
+    assert page.status_code == 200 and b"<form" in page.content
+    assert has_consent(subject=user, purpose="marketing_email")  # a GET changes nothing
+    done = client.post(path, HTTP_ACCEPT="text/html")
+    assert done.status_code == 200
+    latest = consent_event_latest(subject=user, purpose="marketing_email")
+    assert latest.granted is False and latest.source == "email_unsubscribe"
