@@ -65,6 +65,9 @@ class PaymentProvider:
     display_name: ClassVar[str] = ""
     # Providers that only reserve money on approval (Vipps) are captured by us afterwards.
     needs_capture: ClassVar[bool] = False
+    # False for a provider whose webhook names only the payment (Mollie): a repeated delivery
+    # cannot be told from news by its body, so services/webhooks.py dedupes on our own state.
+    webhook_has_event_ids: ClassVar[bool] = True
 
     @property
     def choice_identifier(self) -> str:

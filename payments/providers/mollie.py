@@ -4,7 +4,6 @@ import re
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from mollie.api.client import Client
@@ -69,6 +68,7 @@ def _translate_errors(error: MollieError) -> ProviderError:
 class MollieProvider(PaymentProvider):
     identifier = "mollie"
     display_name = _("Card and more (Mollie)")
+    webhook_has_event_ids = False
 
     def is_configured(self) -> bool:
         return bool(settings.MOLLIE_API_KEY)
@@ -108,10 +108,10 @@ class MollieProvider(PaymentProvider):
         payment_id = (request.POST.get("id") or "").strip()
         if not PAYMENT_ID.match(payment_id):
             raise WebhookVerificationError("Mollie webhook without a valid payment id")
-        # Mollie re-sends the same body for every status change and has no event id, so the
-        # receipt time makes each call its own event; processing re-reads the state anyway.
+        # Mollie sends the same body for every status change and has no event id: the event
+        # id is completed from our own record of the payment (webhook_has_event_ids = False).
         return WebhookNotification(
-            event_id=f"{payment_id}@{timezone.now().isoformat()}",
+            event_id=payment_id,
             event_type="payment.status",
             payment_reference=payment_id,
         )

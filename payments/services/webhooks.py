@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from ..models import Payment, Refund, WebhookEvent
 from ..providers.base import WebhookNotification
+from ..providers.registry import registry
 from ..selectors import retention_date_for
 from .payments import payment_refresh
 from .refunds import refund_poll
@@ -17,7 +18,10 @@ def webhook_event_record(
     """Store a verified notification once and queue its processing after commit.
 
     Returns None for an event about no payment of ours (acknowledged, not stored) and the
-    existing row for a duplicate delivery (not processed again).
+    existing row for a duplicate delivery (not processed again). Providers whose webhooks
+    carry no event id (Mollie: only the payment id) are deduplicated on our own state: once
+    the payment is settled a repeat is acknowledged without a row or an API call; before
+    that, a repeat re-processes the row stored for the state we are in.
     """
     references = Q()
     if notification.payment_reference:
@@ -31,19 +35,60 @@ def webhook_event_record(
         return None
     from ..tasks import process_webhook_event
 
+    event_id = notification.event_id
+    stateless = not registry.get(provider).webhook_has_event_ids
+    if stateless:
+        if _settled(payment):
+            known = payment.webhook_events.order_by("-pk").first()
+            if known is not None:
+                return known  # a repeat of a delivery already acted on: no row, no API call
+        event_id = _stateless_event_id(notification, payment)
     try:
         with transaction.atomic():
             event = WebhookEvent.objects.create(
                 provider=provider,
-                event_id=notification.event_id,
+                event_id=event_id,
                 event_type=notification.event_type,
                 payment=payment,
                 retain_until=retention_date_for(),
             )
             process_webhook_event.delay_on_commit(event.pk)
     except IntegrityError:
-        return WebhookEvent.objects.get(provider=provider, event_id=notification.event_id)
+        event = WebhookEvent.objects.get(provider=provider, event_id=event_id)
+        if stateless and event.status != WebhookEvent.Status.RECEIVED:
+            # The payment is still open (or a refund is): without a body the call may be news,
+            # so the stored row is processed again (one fresh fetch) instead of a new row.
+            with transaction.atomic():
+                WebhookEvent.objects.filter(pk=event.pk).update(
+                    status=WebhookEvent.Status.RECEIVED, processed_at=None
+                )
+                process_webhook_event.delay_on_commit(event.pk)
     return event
+
+
+# Nothing a provider can report changes these any more (our refresh only moves forward).
+_FINAL = (
+    Payment.Status.PAID,
+    Payment.Status.FAILED,
+    Payment.Status.CANCELLED,
+    Payment.Status.EXPIRED,
+)
+
+
+def _settled(payment: Payment) -> bool:
+    """Final status and no refund still waiting for the provider: a webhook brings nothing new."""
+    return (
+        payment.status in _FINAL
+        and not payment.refunds.filter(status__in=Refund.OPEN_STATUSES).exists()
+    )
+
+
+def _stateless_event_id(notification: WebhookNotification, payment: Payment) -> str:
+    """`<payment id>:<our status>[:r<open refund ids>]`: one row per state we act from."""
+    open_refunds = payment.refunds.filter(status__in=Refund.OPEN_STATUSES).order_by("pk")
+    refund_part = "-".join(str(pk) for pk in open_refunds.values_list("pk", flat=True))
+    key = f"{notification.payment_reference}:{payment.status}"
+    return (f"{key}:r{refund_part}" if refund_part else key)[:255]
 
 
 def webhook_event_process(*, event: WebhookEvent) -> WebhookEvent:

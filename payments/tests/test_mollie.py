@@ -139,3 +139,47 @@ def test_repeated_webhook_settles_an_open_refund(
 
     refund.refresh_from_db()
     assert refund.status == Refund.Status.SUCCEEDED
+
+
+def test_repeated_deliveries_for_a_paid_payment_store_one_row_and_call_mollie_once(
+    client, booking, mollie_fake, django_capture_on_commit_callbacks
+):
+    payment = payment_start(booking=booking, provider_identifier="mollie", user=booking.customer)
+    mollie_fake.set_status(payment.provider_reference, "paid")
+
+    # Mollie retries and re-sends the same body ({"id": ...}); nothing new after the first.
+    for _attempt in range(3):
+        response = _deliver(
+            client, django_capture_on_commit_callbacks, {"id": payment.provider_reference}
+        )
+        assert response.status_code == 200
+
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.PAID
+    assert WebhookEvent.objects.filter(payment=payment).count() == 1
+    assert len(mollie_fake.calls("GET", f"/v2/payments/{payment.provider_reference}")) == 1
+    assert Receipt.objects.filter(payment=payment).count() == 1
+
+
+def test_deliveries_while_open_reuse_one_row_and_still_see_the_payment_complete(
+    client, booking, mollie_fake, django_capture_on_commit_callbacks
+):
+    payment = payment_start(booking=booking, provider_identifier="mollie", user=booking.customer)
+    get_path = f"/v2/payments/{payment.provider_reference}"
+
+    # While the payment is open each call may carry news (Mollie says nothing in the body),
+    # so each one fetches the state, but no new row is stored for the same known state.
+    _deliver(client, django_capture_on_commit_callbacks, {"id": payment.provider_reference})
+    _deliver(client, django_capture_on_commit_callbacks, {"id": payment.provider_reference})
+    assert len(mollie_fake.calls("GET", get_path)) == 2
+    assert WebhookEvent.objects.filter(payment=payment).count() == 1
+
+    mollie_fake.set_status(payment.provider_reference, "paid")
+    _deliver(client, django_capture_on_commit_callbacks, {"id": payment.provider_reference})
+    _deliver(client, django_capture_on_commit_callbacks, {"id": payment.provider_reference})
+
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.PAID
+    assert len(mollie_fake.calls("GET", get_path)) == 3
+    assert WebhookEvent.objects.filter(payment=payment).count() == 1
+    assert WebhookEvent.objects.get(payment=payment).status == WebhookEvent.Status.PROCESSED
