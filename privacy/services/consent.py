@@ -2,6 +2,7 @@
 
 import ipaddress
 import logging
+import re
 import uuid
 
 from django.contrib.auth import get_user_model
@@ -37,9 +38,49 @@ def ip_truncate(address: str | None) -> str:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
+# (token in the user agent, family shown); order matters: Edge and Opera also say "Chrome",
+# Chrome also says "Safari". Safari's own version is in "Version/".
+_BROWSERS = (
+    ("Edg", "Edge"),
+    ("OPR", "Opera"),
+    ("SamsungBrowser", "Samsung Internet"),
+    ("Firefox", "Firefox"),
+    ("FxiOS", "Firefox"),
+    ("CriOS", "Chrome"),
+    ("Chrome", "Chrome"),
+    ("Version", "Safari"),
+)
+_PLATFORMS = (
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iOS"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
 def user_agent_truncate(user_agent: str | None) -> str:
-    """The product tokens only (browser family and major platform), at most 120 characters."""
-    return (user_agent or "")[:120]
+    """Browser family, major version and platform only, e.g. "Chrome 120 (Linux)".
+
+    Data minimisation (GDPR Art. 5(1)(c)): that is enough to show how a choice was made (which
+    browser the banner ran in) without the build numbers and device model that, with the
+    truncated IP, help single a person out. Anything unrecognised is stored as "other".
+    """
+    agent = (user_agent or "")[:512]
+    if not agent.strip():
+        return ""
+    browser = ""
+    for token, family in _BROWSERS:
+        found = re.search(rf"\b{token}/(\d+)", agent)
+        if found and (token != "Version" or "Safari/" in agent):
+            browser = f"{family} {found.group(1)}"
+            break
+    if not browser:
+        return "other"
+    platform = next((name for token, name in _PLATFORMS if token in agent), "other")
+    return f"{browser} ({platform})"
 
 
 def _subject_key(subject: object) -> tuple[str, uuid.UUID]:

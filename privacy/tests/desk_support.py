@@ -127,7 +127,9 @@ def rich_customer(*, with_payments: bool = True) -> RichCustomer:
     rich.markers["contact_messages"] = ["QLBCONTACT-subject", "QLBCONTACT-message"]
 
     http = RequestFactory().post(
-        "/privacy/centre/", REMOTE_ADDR="203.0.113.77", HTTP_USER_AGENT="QLBAgent/9.1"
+        "/privacy/centre/",
+        REMOTE_ADDR="203.0.113.77",
+        HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64; rv:122.0) Gecko/20100101 Firefox/122.0",
     )
     consent_set(
         subject=user, purpose=Purpose.MARKETING_EMAIL, granted=True, source="web", request=http
@@ -135,7 +137,8 @@ def rich_customer(*, with_payments: bool = True) -> RichCustomer:
     consent_set(
         subject=user, purpose=Purpose.MARKETING_EMAIL, granted=False, source="web", request=http
     )
-    rich.markers["consents"] = ["QLBAgent/9.1"]
+    # Stored as family, major version and platform only (user_agent_truncate).
+    rich.markers["consents"] = ["Firefox 122 (Linux)"]
 
     PrivacyRequest.objects.create(
         type=PrivacyRequest.Type.RECTIFICATION,

@@ -140,7 +140,7 @@ def test_category_consents():
     subject = Subject.for_user(rich.user)
     exported = registry.get("consents").export(subject)
     assert [e["granted"] for e in exported] == [True, False]
-    assert "QLBAgent/9.1" in _text(exported)
+    assert "Firefox 122 (Linux)" in _text(exported)
     outcome = _erase("consents", subject)
     # Kept as proof (Art. 7(1)) for 3 years; the sweep deletes it (test_retention.py).
     assert outcome.kept and "Art. 7(1)" in outcome.kept[0].reason
