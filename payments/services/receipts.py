@@ -82,4 +82,7 @@ def receipt_issue(*, payment: Payment, refund: Refund | None = None) -> Receipt:
         due_at_venue_ore=order.due_at_venue_ore if kind == Receipt.Kind.SALE else 0,
         footer=supplier_settings.receipt_footer,
         retain_until=retention_date_for(now),
+        # Issued after the customer's erasure (a refund the worker settled later, a late
+        # payment): born restricted like the rest of the order, never changed afterwards.
+        restricted=order.restricted,
     )

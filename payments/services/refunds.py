@@ -48,6 +48,8 @@ def refund_create(
             note=note[:300],
             created_by=created_by,
             retain_until=retention_date_for(),
+            # During or after an erasure (the booking is cancelled as part of it).
+            restricted=payment.restricted or payment.order.restricted,
         )
         send_refund.delay_on_commit(refund.pk)
     return refund

@@ -51,6 +51,7 @@ def webhook_event_record(
                 event_type=notification.event_type,
                 payment=payment,
                 retain_until=retention_date_for(),
+                restricted=payment.restricted,
             )
             process_webhook_event.delay_on_commit(event.pk)
     except IntegrityError:

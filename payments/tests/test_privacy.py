@@ -79,3 +79,63 @@ def test_records_past_their_legal_hold_are_anonymised(booking, stripe_fake):
     assert (order.customer, order.customer_email) == (None, "")
     assert order.total_ore == 50_000 and Receipt.objects.filter(order=order).exists()
     assert payment_records_anonymise_expired(as_of=order.retain_until + timedelta(days=1)) == 0
+
+
+def _paid(client, booking, stripe_fake, capture) -> Payment:
+    payment = payment_start(booking=booking, provider_identifier="stripe", user=booking.customer)
+    session = stripe_fake.complete(payment.provider_reference)
+    body = stripe_event(f"evt_{payment.pk}", "checkout.session.completed", session)
+    with capture(execute=True):
+        client.post(
+            "/webhooks/stripe/", body, content_type="application/json", **stripe_headers(body)
+        )
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.PAID
+    return payment
+
+
+def test_credit_note_issued_after_the_erasure_is_born_restricted(
+    client, booking, stripe_fake, django_capture_on_commit_callbacks
+):
+    """Erasure cancels the future booking; the refund is settled by the worker afterwards."""
+    from privacy.erasure import subject_erase
+    from privacy.registry import Subject
+
+    payment = _paid(client, booking, stripe_fake, django_capture_on_commit_callbacks)
+    # The worker runs the tasks the erasure queued only once the erasure is done.
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        subject_erase(subject=Subject.for_user(booking.customer), notify=False)
+    refund = Refund.objects.get(payment=payment)
+    assert refund.restricted  # created during the erasure
+    for callback in queued:
+        callback()
+
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.SUCCEEDED
+    credit = Receipt.objects.get(refund=refund)
+    assert credit.kind == Receipt.Kind.CREDIT and credit.total_ore == -50_000
+    assert credit.restricted
+    assert credit.retain_until == retention_date_for(credit.issued_at)
+    order = Order.objects.get(pk=payment.order_id)
+    assert (order.customer, order.customer_name, order.customer_email) == (None, "", "")
+
+
+def test_records_created_after_the_erasure_are_restricted(
+    client, booking, stripe_fake, django_capture_on_commit_callbacks
+):
+    """A late payment (the customer paid just before the erasure) and its webhook row."""
+    payment = payment_start(booking=booking, provider_identifier="stripe", user=booking.customer)
+    payment_data_anonymise_for_user(user=booking.customer)
+
+    session = stripe_fake.complete(payment.provider_reference)
+    body = stripe_event("evt_late", "checkout.session.completed", session)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/webhooks/stripe/", body, content_type="application/json", **stripe_headers(body)
+        )
+
+    assert WebhookEvent.objects.get(payment=payment).restricted
+    sale = Receipt.objects.get(payment=payment, kind=Receipt.Kind.SALE)
+    assert sale.restricted
+    for refund in Refund.objects.filter(payment=payment):
+        assert refund.restricted
