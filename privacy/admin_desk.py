@@ -5,6 +5,7 @@ Actions stay thin: each calls one service in privacy.request_desk / privacy.rete
 """
 
 import csv
+from datetime import date
 
 from django import forms
 from django.contrib import admin, messages
@@ -14,11 +15,13 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .art30 import art30_records, art30_rows
 from .art30_pdf import art30_pdf_render
 from .audit import audit_log
+from .erasure import erasure_preview, request_subject
 from .models import AuditEntry, Breach, PrivacyRequest, ProcessorErasure, RetentionRule, SweepRun
 from .registry import registry
 from .request_desk import (
@@ -91,6 +94,15 @@ class MinorForm(forms.Form):
     )
 
 
+class ApproveForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_(
+            "I have checked who the person is and what will be erased and kept. Approve the "
+            "request."
+        )
+    )
+
+
 class DecisionForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (the subject is told)"), widget=forms.Textarea(attrs={"rows": 4})
@@ -121,8 +133,9 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
         "decision_reason",
         "completed_at",
         "export_expires_at",
-        "outcome",
+        "outcome_display",
     )
+    exclude = ("outcome",)  # shown as text by outcome_display, never as raw JSON
     actions = ["approve_selected"]
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -144,10 +157,38 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
             f" — {label}" if label else "",
         )
 
+    @admin.display(description=_("outcome"))
+    def outcome_display(self, obj: PrivacyRequest):
+        """The stored outcome as sentences in the DPO's language, never raw JSON."""
+        from django.template.loader import render_to_string
+
+        return render_to_string(
+            "privacy/desk/_outcome.html", {"outcome": outcome_for_display(obj.outcome)}
+        )
+
     @admin.action(description=_("Approve the selected requests"))
     def approve_selected(self, request, queryset):
+        # An erasure cannot be undone: it is approved only on its own confirmation page,
+        # which names the person and what is kept. One erasure selected: go there.
+        erasures = list(queryset.filter(type=PrivacyRequest.Type.ERASURE).order_by("pk"))
+        if len(erasures) == 1 and queryset.count() == 1:
+            return HttpResponseRedirect(
+                reverse("admin:privacy_privacyrequest_approve", args=[erasures[0].pk])
+            )
+        for erasure in erasures:
+            self.message_user(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _("Erasure #%(pk)d was not approved: erasures are approved one at a time.")
+                    % {"pk": erasure.pk},
+                    reverse("admin:privacy_privacyrequest_approve", args=[erasure.pk]),
+                    _("Open its confirmation page"),
+                ),
+                messages.WARNING,
+            )
         done = 0
-        for privacy_request in queryset.order_by("pk"):
+        for privacy_request in queryset.exclude(type=PrivacyRequest.Type.ERASURE).order_by("pk"):
             try:
                 request_approve(request=privacy_request, by=request.user)
                 done += 1
@@ -158,6 +199,11 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
+            path(
+                "<int:pk>/approve/",
+                self.admin_site.admin_view(self.approve_view),
+                name="privacy_privacyrequest_approve",
+            ),
             path(
                 "<int:pk>/reject/",
                 self.admin_site.admin_view(self.reject_view),
@@ -205,6 +251,50 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
             },
         )
 
+    def approve_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Approve one request after seeing whom it is about and, for an erasure, what is
+        erased and what is kept and why."""
+        privacy_request = get_object_or_404(PrivacyRequest, pk=pk)
+        if not self.has_change_permission(request, privacy_request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        form = ApproveForm(request.POST or None)
+        status = 200
+        if request.method == "POST":
+            if form.is_valid():
+                try:
+                    request_approve(request=privacy_request, by=request.user)
+                except RequestError as error:
+                    form.add_error(None, error.detail)
+                else:
+                    self.message_user(request, _("Approved."), messages.SUCCESS)
+                    return HttpResponseRedirect(
+                        reverse("admin:privacy_privacyrequest_change", args=[pk])
+                    )
+            status = 400
+        subject = request_subject(privacy_request)
+        preview = (
+            erasure_preview(subject=subject)
+            if privacy_request.type == PrivacyRequest.Type.ERASURE
+            else None
+        )
+        return TemplateResponse(
+            request,
+            "privacy/desk/admin_approve.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Approve the request"),
+                "form": form,
+                "privacy_request": privacy_request,
+                "person": _person(privacy_request, subject),
+                "erase": preview["erase"] if preview else [],
+                "keep": [_kept_for_display(k.as_dict()) for k in preview["keep"]]
+                if preview
+                else [],
+                "opts": self.model._meta,
+            },
+            status=status,
+        )
+
     def mark_minor_view(self, request):
         """Policy section 12: the DPO marks an account as belonging to someone under 18."""
         from django.contrib.auth import get_user_model
@@ -246,6 +336,7 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {
             **(extra_context or {}),
+            "approve_url": reverse("admin:privacy_privacyrequest_approve", args=[object_id]),
             "reject_url": reverse("admin:privacy_privacyrequest_reject", args=[object_id]),
             "extend_url": reverse("admin:privacy_privacyrequest_extend", args=[object_id]),
         }
@@ -256,6 +347,47 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ("privacy/desk-admin.css",)}
+
+
+def _person(privacy_request: PrivacyRequest, subject) -> dict:
+    """Who the request is about, as the DPO needs to recognise them."""
+    user = subject.user
+    if user is not None:
+        return {
+            "name": user.full_name,
+            "emails": list(subject.emails),
+            "phone": str(user.phone) if user.phone else "",
+            "account": True,
+        }
+    return {
+        "name": "",
+        "emails": list(subject.emails) or [privacy_request.contact_email],
+        "phone": "",
+        "account": False,
+    }
+
+
+def _kept_for_display(item: dict) -> dict:
+    # `what` and `reason` are stored as English msgids: shown in the reader's language.
+    return {
+        "what": gettext(item.get("what", "")),
+        "reason": gettext(item.get("reason", "")),
+        "until": date.fromisoformat(item["until"]) if item.get("until") else None,
+    }
+
+
+def outcome_for_display(outcome: dict) -> dict:
+    """A request's stored outcome (counts, kept items, processors) ready for a template."""
+    names = {category.key: category.name for category in registry.all()}
+    return {
+        "counts": [
+            {"name": names.get(key, key), "count": count}
+            for key, count in (outcome or {}).get("counts", {}).items()
+            if count
+        ],
+        "kept": [_kept_for_display(item) for item in (outcome or {}).get("kept", [])],
+        "processors": (outcome or {}).get("processors", []),
+    }
 
 
 def record_of_processing(request: HttpRequest) -> HttpResponse:

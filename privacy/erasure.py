@@ -207,16 +207,43 @@ def erasure_confirmations_scrub() -> int:
     )
 
 
+def request_subject(request: PrivacyRequest) -> Subject:
+    """The person a request is about: its account, else the guest's confirmed address."""
+    if request.subject_id is not None:
+        return Subject.for_user(request.subject)
+    if request.contact_email:
+        return Subject.for_email(request.contact_email)
+    return Subject(user=None, public_id=request.subject_public_id)
+
+
+def erasure_preview(*, subject: Subject) -> dict:
+    """What an erasure of `subject` would erase and keep, changing nothing (read-only).
+
+    Returns {"erase": [{"category", "name", "count"}], "keep": [Kept]}: the categories that
+    hold something of the person and that erasure deletes or anonymises, with the number of
+    records (None for a single thing such as the account), and what the law makes us keep,
+    why and until when.
+    """
+    erase = []
+    keep: list[Kept] = []
+    for category in registry.all():
+        keep.extend(category.kept(subject))
+        if not category.is_erased():
+            continue
+        data = category.export(subject)
+        # A list is one row per record; a dict (the account, sessions) is one thing.
+        if isinstance(data, list) and data:
+            erase.append({"category": category.key, "name": category.name, "count": len(data)})
+        elif isinstance(data, dict) and any(data.values()):
+            erase.append({"category": category.key, "name": category.name, "count": None})
+    return {"erase": erase, "keep": keep}
+
+
 def request_erase(*, request: PrivacyRequest) -> dict:
     """Carry out an approved erasure request (task), then complete it."""
     from .request_desk import request_complete
 
-    if request.subject_id is not None:
-        subject = Subject.for_user(request.subject)
-    elif request.contact_email:
-        subject = Subject.for_email(request.contact_email)
-    else:
-        subject = Subject(user=None, public_id=request.subject_public_id)
+    subject = request_subject(request)
     notify_email = request.contact_email or (subject.emails[0] if subject.emails else "")
     result = subject_erase(subject=subject, request=request, notify_email=notify_email)
     # The request record stays as proof; the address that identified a guest goes.

@@ -135,6 +135,18 @@ class DataCategory:
         """Processors to be told after erasure; computed before `erase` runs."""
         return []
 
+    def kept(self, subject: Subject) -> list[Kept]:
+        """What erasure would keep of the subject's rows, why and until when, without changing
+        anything (the DPO's confirmation page shows it; `erase` reports the same). `what` and
+        `reason` are English msgids, translated where they are shown."""
+        return []
+
+    def is_erased(self) -> bool:
+        """False for a category erasure only keeps (legal hold, pseudonymous references)."""
+        return any(
+            action in (FieldAction.DELETE, FieldAction.ANONYMISE) for action in self.fields.values()
+        )
+
     def as_record(self) -> dict:
         """One line of the record of processing activities (Art. 30)."""
         return {

@@ -1,7 +1,8 @@
 """Orders, payments, refunds and receipts: accounting records under the Accounting Act."""
 
-from django.db.models import Min
+from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from ..registry import (
     DataCategory,
@@ -127,23 +128,28 @@ class PaymentsCategory(DataCategory):
             ),
         }
 
+    def kept(self, subject: Subject) -> list[Kept]:
+        orders = self._orders(subject)
+        latest = orders.aggregate(last=Max("retain_until"))["last"]
+        if not orders.exists():
+            return []
+        return [
+            Kept(
+                what=gettext_noop(
+                    "Accounting records: orders with payments, refunds and receipts (amounts, "
+                    "VAT, dates, receipt numbers, booking references), without name, e-mail or "
+                    "account"
+                ),
+                reason=gettext_noop("Bokføringsloven (Norwegian Accounting Act) §§ 13–14"),
+                until=latest,
+            )
+        ]
+
     def erase(self, subject: Subject) -> ErasureOutcome:
         if subject.user is None:
             return ErasureOutcome()
         from payments.services.privacy import payment_data_anonymise_for_user
 
-        orders = self._orders(subject)
-        until = orders.aggregate(last=Min("retain_until"))["last"]
-        latest = orders.order_by("-retain_until").values_list("retain_until", flat=True).first()
+        kept = self.kept(subject)  # before the orders lose their link to the account
         count = payment_data_anonymise_for_user(user=subject.user)
-        kept = []
-        if count:
-            kept.append(
-                Kept(
-                    what=f"{count} order(s) with payments, refunds and receipts: amounts, VAT, "
-                    "dates, receipt numbers, booking references (no name, e-mail or account)",
-                    reason="Bokføringsloven (Norwegian Accounting Act) §§ 13–14",
-                    until=latest or until,
-                )
-            )
-        return ErasureOutcome(anonymised=count, kept=kept)
+        return ErasureOutcome(anonymised=count, kept=kept if count else [])

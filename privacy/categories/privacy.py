@@ -2,6 +2,7 @@
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from ..registry import (
     DataCategory,
@@ -60,26 +61,28 @@ class ConsentsCategory(DataCategory):
             ],
         )
 
-    def erase(self, subject: Subject) -> ErasureOutcome:
-        from ..models import ConsentEvent
-
-        count = ConsentEvent.objects.filter(subject_id__in=self._subject_ids(subject)).count()
-        if not count:
-            return ErasureOutcome()
-        # The ledger is the proof the law asks for; it refers to a pseudonymous id only, and
-        # the retention sweep deletes it 3 years after the account (rule consents_of_erased).
+    def kept(self, subject: Subject) -> list[Kept]:
         from django.utils import timezone
 
-        until = timezone.localdate().replace(year=timezone.localdate().year + CONSENT_PROOF_YEARS)
-        return ErasureOutcome(
-            kept=[
-                Kept(
-                    what=f"{count} consent record(s): purpose, choice, time, truncated IP",
-                    reason="Proof of consent (GDPR Art. 7(1)); limitation period 3 years",
-                    until=until,
-                )
-            ]
-        )
+        from ..models import ConsentEvent
+
+        if not ConsentEvent.objects.filter(subject_id__in=self._subject_ids(subject)).exists():
+            return []
+        # The ledger is the proof the law asks for; it refers to a pseudonymous id only, and
+        # the retention sweep deletes it 3 years after the account (rule consents_of_erased).
+        today = timezone.localdate()
+        return [
+            Kept(
+                what=gettext_noop(
+                    "Consent records: purpose, choice, time, shortened IP address and browser"
+                ),
+                reason=gettext_noop("Proof of consent (GDPR Art. 7(1)); limitation period 3 years"),
+                until=today.replace(year=today.year + CONSENT_PROOF_YEARS),
+            )
+        ]
+
+    def erase(self, subject: Subject) -> ErasureOutcome:
+        return ErasureOutcome(kept=self.kept(subject))
 
 
 class ContactMessagesCategory(DataCategory):
@@ -199,24 +202,27 @@ class PrivacyRequestsCategory(DataCategory):
             ],
         )
 
+    def kept(self, subject: Subject) -> list[Kept]:
+        if not _requests(subject).exists():
+            return []
+        return [
+            Kept(
+                what=gettext_noop(
+                    "the record that you made privacy requests and how we handled them"
+                ),
+                reason=gettext_noop(
+                    "Accountability (GDPR Art. 5(2)); no name, e-mail or free text"
+                ),
+            )
+        ]
+
     def erase(self, subject: Subject) -> ErasureOutcome:
         # The request record stays (what was asked, when, what we did); what identifies the
         # person or was typed by them goes. The running erasure request itself is blanked by
         # the erasure service when it completes.
-        rows = _requests(subject)
-        anonymised = rows.update(contact_email="", details="", decision_reason="")
-        return ErasureOutcome(
-            anonymised=anonymised,
-            kept=[
-                Kept(
-                    what="the record that you made privacy requests and how we handled them",
-                    reason="Accountability (GDPR Art. 5(2)); no name, e-mail or free text",
-                    until=None,
-                )
-            ]
-            if anonymised
-            else [],
-        )
+        kept = self.kept(subject)
+        anonymised = _requests(subject).update(contact_email="", details="", decision_reason="")
+        return ErasureOutcome(anonymised=anonymised, kept=kept if anonymised else [])
 
 
 class DsarExportsCategory(DataCategory):
@@ -268,14 +274,17 @@ class AuditReferencesCategory(DataCategory):
             ["created_at", "action", "object_type", "object_id", "details"],
         )
 
+    def kept(self, subject: Subject) -> list[Kept]:
+        return [
+            Kept(
+                what=gettext_noop("audit trail entries under a pseudonymous id"),
+                reason=gettext_noop(
+                    "Accountability (GDPR Art. 5(2)); identifies no one after deletion"
+                ),
+            )
+        ]
+
     def erase(self, subject: Subject) -> ErasureOutcome:
         # Append-only by design: the rows hold a random id that points at nothing once the
         # account is deleted, which is what makes keeping them compatible with erasure.
-        return ErasureOutcome(
-            kept=[
-                Kept(
-                    what="audit trail entries under a pseudonymous id",
-                    reason="Accountability (GDPR Art. 5(2)); identifies no one after deletion",
-                )
-            ]
-        )
+        return ErasureOutcome(kept=self.kept(subject))
