@@ -40,9 +40,20 @@ def policy_versions_published() -> list[PolicyVersion]:
 
 
 def policy_version_get(*, version: str) -> PolicyVersion | None:
-    return PolicyVersion.objects.filter(
-        version=version, published_at__isnull=False, effective_date__lte=timezone.localdate()
-    ).first()
+    """A published version by its slug, also one announced that has not taken effect yet
+    (the announcement links to it)."""
+    return PolicyVersion.objects.filter(version=version, published_at__isnull=False).first()
+
+
+def policy_version_upcoming() -> PolicyVersion | None:
+    """The next published version whose date has not come: announced, readable, not in force."""
+    return (
+        PolicyVersion.objects.filter(
+            published_at__isnull=False, effective_date__gt=timezone.localdate()
+        )
+        .order_by("effective_date", "pk")
+        .first()
+    )
 
 
 def policy_version_last_material() -> PolicyVersion | None:
@@ -265,6 +276,7 @@ __all__ = [
     "policy_version_current",
     "policy_version_get",
     "policy_version_last_material",
+    "policy_version_upcoming",
     "policy_versions_published",
     "privacy_signal_refuses",
     "purpose_text_current",

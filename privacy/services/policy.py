@@ -5,6 +5,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,11 +29,20 @@ def policy_version_publish(*, version: PolicyVersion) -> PolicyVersion:
             return locked
         locked.published_at = timezone.now()
         locked.save(update_fields=["published_at"])
-        if locked.is_material_change:
+        if locked.is_material_change and not _is_first_version(locked):
             from ..tasks import policy_change_notify
 
             policy_change_notify.delay_on_commit(locked.pk)
     return locked
+
+
+def _is_first_version(version: PolicyVersion) -> bool:
+    """No published version comes before it: a new install's first policy is not a "change",
+    so nobody is told it was updated (it is what they agreed to at sign-up)."""
+    earlier = Q(effective_date__lt=version.effective_date) | Q(
+        effective_date=version.effective_date, pk__lt=version.pk
+    )
+    return not PolicyVersion.objects.filter(earlier, published_at__isnull=False).exists()
 
 
 def policy_change_notify_batch(
@@ -50,6 +60,10 @@ def policy_change_notify_batch(
         locked = PolicyVersion.objects.select_for_update().get(pk=version.pk)
         if locked.notification_completed_at is not None or locked.published_at is None:
             return 0
+        if _is_first_version(locked):
+            locked.notification_completed_at = timezone.now()
+            locked.save(update_fields=["notification_completed_at"])
+            return 0
         users = list(
             get_user_model()
             .objects.filter(is_active=True, pk__gt=locked.notified_through_user_pk)
@@ -61,7 +75,10 @@ def policy_change_notify_batch(
             locked.notification_completed_at = timezone.now()
             locked.save(update_fields=["notification_completed_at"])
             return 0
-        policy_url = settings.SITE_URL + reverse("privacy:policy")
+        # The version's own address: readable from the announcement on, also before it applies.
+        policy_url = settings.SITE_URL + reverse(
+            "privacy:policy-version", kwargs={"version": locked.version}
+        )
         centre_url = settings.SITE_URL + reverse("privacy:centre")
         for user in users:
             message_enqueue(

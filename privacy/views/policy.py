@@ -2,11 +2,13 @@
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from ..selectors import (
     policy_version_current,
     policy_version_get,
+    policy_version_upcoming,
     policy_versions_published,
     processors_active,
 )
@@ -23,6 +25,7 @@ def policy(request: HttpRequest) -> HttpResponse:
             "title": current.title_for(get_language()) if current else "",
             "versions": policy_versions_published(),
             "is_current": True,
+            "upcoming": policy_version_upcoming(),
         },
     )
 
@@ -41,6 +44,7 @@ def policy_version(request: HttpRequest, version: str) -> HttpResponse:
             "title": found.title_for(get_language()),
             "versions": policy_versions_published(),
             "is_current": current is not None and current.pk == found.pk,
+            "is_upcoming": found.effective_date > timezone.localdate(),
             "current": current,
         },
     )

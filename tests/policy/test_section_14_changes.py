@@ -74,3 +74,47 @@ def test_users_asked_again_only_where_a_purpose_text_changed(user):
     policy_version_publish(version=version)
     assert not has_consent(subject=user, purpose="personalisation")
     assert has_consent(subject=user, purpose="marketing_email")
+
+
+def test_a_new_install_sends_no_notice_for_the_first_version(user):
+    """The first version is not a change: nobody is told it was "updated", neither by the
+    periodic safety net nor when a fresh database publishes it."""
+    from privacy.reference_data import FIRST_VERSION
+    from privacy.tasks import policy_change_notify_pending
+
+    first = PolicyVersion.objects.get(version=FIRST_VERSION)
+    assert first.is_material_change and first.published_at is not None
+    policy_change_notify_pending()
+    PolicyVersion.objects.filter(pk=first.pk).update(published_at=None)
+    policy_version_publish(version=first)
+    assert not Message.objects.filter(template_key="policy_changed").exists()
+
+
+def test_an_announced_future_version_is_readable_from_the_announcement(
+    client, user, django_capture_on_commit_callbacks
+):
+    """“In the event of major changes, we will inform you about this.” — before they apply:
+    the e-mail links to the new text, which can be read at once at a stable address, and
+    /privacy/ shows the current text with a link to the coming one."""
+    import re
+    from datetime import timedelta
+
+    coming = PolicyVersion.objects.create(
+        version="2027-01-01",
+        effective_date=timezone.localdate() + timedelta(days=30),
+        body_nb="Kommende tekst",
+        body_en="Coming text",
+        is_material_change=True,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        policy_version_publish(version=coming)
+    [notice] = Message.objects.filter(template_key="policy_changed", recipient=user)
+    [url] = re.findall(r"https?://\S+/privacy/\S*", notice.body_text.split("\n\n")[2])
+    page = client.get(url.removeprefix("http://testserver"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Kommende tekst" in html and 'data-testid="upcoming-notice"' in html
+
+    current = client.get("/privacy/").content.decode()
+    assert "Kommende tekst" not in current  # the text in force is still the old one
+    assert 'href="/privacy/versions/2027-01-01/"' in current
