@@ -66,6 +66,16 @@ def _translate_errors(error: MollieError) -> ProviderError:
 
 
 class MollieProvider(PaymentProvider):
+    """Mollie hosted checkout through the Payments API (no Mollie customer objects).
+
+    Erasure: Mollie is not called when a customer is erased. We send it no personal data
+    (amount, "<supplier> <booking reference>", our payment id in metadata, our URLs), we create
+    no Customer object that the Customers API could delete, and a payment cannot be deleted:
+    Mollie keeps the transaction and what it collected from the payer as a licensed payment
+    institution under its own legal duties. Our copy is stripped by `erase_payment_data`
+    (docs/RETENTION.md, "Payment providers and erasure").
+    """
+
     identifier = "mollie"
     display_name = _("Card and more (Mollie)")
     webhook_has_event_ids = False

@@ -69,6 +69,16 @@ def _amount(aggregate: dict, key: str) -> int:
 
 
 class VippsProvider(PaymentProvider):
+    """Vipps MobilePay ePayment, WALLET flow (the customer approves in the app; we capture).
+
+    Erasure: Vipps is not called when a customer is erased. We send it no personal data (amount,
+    a random `bt-<uuid>` reference, "<supplier> <booking reference>", our URLs; no phone number,
+    so Vipps's landing page asks the payer), and the ePayment API has no way to delete a
+    payment: Vipps MobilePay keeps the transaction as a payment institution under its own
+    accounting and anti-money-laundering duties. Our copy is stripped by `erase_payment_data`
+    (docs/RETENTION.md, "Payment providers and erasure").
+    """
+
     identifier = "vipps"
     display_name = _("Vipps")
     needs_capture = True

@@ -139,3 +139,35 @@ def test_records_created_after_the_erasure_are_restricted(
     assert sale.restricted
     for refund in Refund.objects.filter(payment=payment):
         assert refund.restricted
+
+
+def test_vipps_and_mollie_get_no_personal_data_so_an_erasure_calls_neither(
+    booking, vipps_fake, mollie_fake, django_capture_on_commit_callbacks
+):
+    """Why the erasure does not call Vipps or Mollie (see the provider docstrings, RETENTION.md).
+
+    Neither has an API to erase a payment: they keep the transaction under their own legal
+    duties. What could be ours to erase there is what we sent, and we send no personal data.
+    """
+    from privacy.erasure import subject_erase
+    from privacy.registry import Subject
+
+    customer = booking.customer
+    customer.phone = "+4791234567"
+    customer.save()
+    payment_start(booking=booking, provider_identifier="vipps", user=customer)
+    payment_start(booking=booking, provider_identifier="mollie", user=customer)
+    sent = [*vipps_fake.requests, *mollie_fake.requests]
+    assert any(r.path.endswith("/payments") and r.method == "POST" for r in sent)
+    personal = [customer.email, customer.full_name, "91234567", "4791234567"]
+    for recorded in sent:
+        text = recorded.body.decode() + recorded.path
+        assert not any(value and value in text for value in personal)
+
+    before = len(vipps_fake.requests), len(mollie_fake.requests)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = subject_erase(subject=Subject.for_user(customer), notify=False)
+
+    assert (len(vipps_fake.requests), len(mollie_fake.requests)) == before
+    assert not {"vipps", "mollie"} & set(result["processors"])
+    assert all(p.restricted for p in Payment.objects.filter(provider__in=["vipps", "mollie"]))
