@@ -331,6 +331,8 @@ CONTENT_SECURITY_POLICY = {
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "frame-src": ["'self'"],
+        # Pages whose form is answered by a redirect elsewhere (the pay form, "Connect Google
+        # Calendar") add exactly that origin on their own response: bookingtjeneste/csp.py.
         "form-action": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
@@ -369,6 +371,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Swagger UI's default online validator badge loads an image from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # --- Providers (console mode when credentials are missing) ----------------------------------
