@@ -234,3 +234,27 @@ def test_banner_shows_the_stored_wording_the_ledger_will_point_at(client):
     client.post("/cookies/consent/", {"choice": "accept_all"})
     event = ConsentEvent.objects.get(purpose="analytics_cookies")
     assert event.purpose_text.version == 2
+
+
+def test_withdrawal_in_the_privacy_centre_expires_tracking_cookies_on_every_domain(
+    client, settings
+):
+    from accounts.tests.factories import UserFactory
+    from privacy.services.cookies import cookie_domains
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, ".bt.test"]
+    assert cookie_domains("www.bt.test:8000") == [None, "www.bt.test", "bt.test"]
+    assert cookie_domains("127.0.0.1:8000") == [None]
+    user = UserFactory()
+    client.force_login(user)
+    client.cookies["_ga"] = "GA1.1.1"
+    client.cookies["_fbp"] = "fb.1.1"
+    response = client.post(
+        "/privacy/centre/",
+        {"purpose": "analytics_cookies", "granted": "0"},
+        HTTP_HOST="www.bt.test",
+    )
+    expired = [(m.key, m["domain"]) for m in response.cookies.values() if m["max-age"] == 0]
+    assert sorted(expired) == sorted(
+        (name, domain) for name in ("_ga", "_fbp") for domain in ("", "www.bt.test", "bt.test")
+    )

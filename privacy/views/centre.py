@@ -39,7 +39,10 @@ def centre(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
             messages.success(request, _("Your choice has been saved."))
-            return redirect("privacy:centre")
+            from .cookies import expire_tracking_cookies
+
+            granted = {s.purpose for s in consent_states(subject=request.user) if s.granted}
+            return expire_tracking_cookies(request, redirect("privacy:centre"), granted)
         return render(request, "privacy/centre.html", _context(request), status=400)
     return render(request, "privacy/centre.html", _context(request))
 

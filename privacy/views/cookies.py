@@ -1,5 +1,7 @@
 """The cookie banner's endpoint, the cookie settings page and the /cookies/ statement."""
 
+from http.cookies import Morsel
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -14,9 +16,31 @@ from ..forms import CookieChoiceForm
 from ..ratelimit import client_key, rate_limit_exceeded
 from ..selectors import cookie_purpose_choices
 from ..services import cookie_choice_record
+from ..services.cookies import cookie_domains, tracking_cookies_to_expire
 from .centre import _rate
 
 CONSENT_COOKIE_MAX_AGE = 60 * 60 * 24 * 395  # 13 months: the choice is asked again after 12
+
+
+def expire_tracking_cookies(request: HttpRequest, response: HttpResponse, granted: set[str]):
+    """Delete the tags' cookies of every purpose not granted, for the host and each parent
+    domain: a withdrawal must not leave _ga/_gcl_au/_fbp behind (static/js/consent.js does the
+    same in the browser for cookies a cached tag sets later)."""
+    names = tracking_cookies_to_expire(cookie_names=request.COOKIES, granted=granted)
+    for name in names:
+        for domain in cookie_domains(request.get_host()):
+            # One Set-Cookie per (name, domain): response.cookies is keyed by name, so each
+            # extra domain goes in under its own key as a ready Morsel (Morsel.output uses its
+            # own name); this is how http.cookies lets a response carry several.
+            morsel = Morsel()
+            morsel.set(name, "", "")
+            morsel["expires"] = "Thu, 01 Jan 1970 00:00:00 GMT"
+            morsel["max-age"] = 0
+            morsel["path"] = "/"
+            if domain:
+                morsel["domain"] = domain
+            response.cookies[f"{name} {domain or ''}".strip()] = morsel
+    return response
 
 
 def _safe_next(request: HttpRequest, candidate: str) -> str:
@@ -73,8 +97,12 @@ def cookie_consent(request: HttpRequest) -> HttpResponse:
             },
             status=429,
         )
-    consent_id = cookie_choice_record(request=request, granted=form.granted())
+    granted = form.granted()
+    consent_id = cookie_choice_record(request=request, granted=granted)
     response = HttpResponseRedirect(next_url)
+    if request.consent.signal_refuses:
+        granted = set()
+    expire_tracking_cookies(request, response, granted)
     if consent_id is not None:
         response.set_cookie(
             settings.CONSENT_COOKIE_NAME,

@@ -2,6 +2,32 @@
    the server rendered (only after consent) get their configuration. No inline script (CSP). */
 (function () {
   "use strict";
+  // Tracking cookies of a purpose that is not granted (never, or withdrawn) are deleted on every
+  // page, for this host and each parent domain: a tag cached before the withdrawal may have set
+  // them again. Same list as privacy/services/cookies.py (TRACKING_COOKIES).
+  var TRACKING = {
+    analytics: /^(_ga|_ga_[A-Za-z0-9]+|_gid|_gat(_.+)?)$/,
+    advertising: /^(_gcl_[a-z]+|_fbp|_fbc|_ttp|_scid.*)$/
+  };
+  var state = document.querySelector("script[data-consent-script]");
+  if (state) {
+    var labels = window.location.hostname.split(".");
+    var isIp = /^[0-9.]+$/.test(window.location.hostname) || window.location.hostname.indexOf(":") >= 0;
+    var domains = [""];
+    if (!isIp) {
+      for (var i = 0; i < labels.length - 1; i++) { domains.push("; domain=" + labels.slice(i).join(".")); }
+    }
+    document.cookie.split(";").forEach(function (pair) {
+      var name = pair.split("=")[0].trim();
+      Object.keys(TRACKING).forEach(function (purpose) {
+        if (state.getAttribute("data-" + purpose) !== "1" && TRACKING[purpose].test(name)) {
+          domains.forEach(function (domain) {
+            document.cookie = name + "=; Max-Age=0; path=/" + domain;
+          });
+        }
+      });
+    });
+  }
   var banner = document.getElementById("cookie-banner");
   if (banner) {
     var choices = document.getElementById("cookie-banner-choices");

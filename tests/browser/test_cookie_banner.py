@@ -166,3 +166,55 @@ def test_cookie_settings_link_reopens_the_banner(page, tag_server):
     page.locator("footer a[data-cookie-settings]").click()
     assert page.get_by_test_id("cookie-banner").is_visible()
     assert page.evaluate("document.activeElement.dataset.testid") == "cookie-accept"
+
+
+TRACKERS = {"_ga", "_ga_BROWSER", "_gid", "_gcl_au", "_fbp"}
+
+
+def _plant_trackers(page) -> None:
+    """What gtag.js and the Meta pixel leave behind: on the parent domain (their default,
+    "auto") and on the host itself."""
+    for name in TRACKERS:
+        page.evaluate(f"document.cookie = '{name}=1.1.42; path=/; domain=bt.test'")
+    page.evaluate("document.cookie = '_ga=host.only; path=/'")
+
+
+@pytest.fixture
+def bt_test_page(browser, live_server, settings):
+    """A browser that reaches the live server as www.bt.test, so parent-domain cookies exist."""
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, ".bt.test"]
+    from .conftest import CHROMIUM
+
+    port = live_server.url.rsplit(":", 1)[1]
+    other = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP *.bt.test 127.0.0.1"],
+    )
+    context = other.new_context(base_url=f"http://www.bt.test:{port}", locale="nb-NO")
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+        other.close()
+
+
+def test_withdrawal_deletes_analytics_and_advertising_cookies(bt_test_page, tag_server):
+    page = bt_test_page
+    page.goto("/")
+    with page.expect_navigation():
+        page.get_by_test_id("cookie-accept").click()
+    _plant_trackers(page)
+    assert _cookie_names(page) >= TRACKERS
+
+    # Withdraw on the settings page: the response expires them for the host and bt.test.
+    page.goto("/cookies/settings/")
+    with page.expect_navigation():
+        page.locator("#cookie-settings-form button[value='reject_all']").click()
+    assert not _cookie_names(page) & TRACKERS, page.context.cookies()
+
+    # A tag cached before the withdrawal sets one again: the banner script removes it.
+    _plant_trackers(page)
+    page.reload()
+    page.wait_for_load_state("load")
+    assert not _cookie_names(page) & TRACKERS, page.context.cookies()
