@@ -40,3 +40,5 @@ class OutgoingEmail:
     headers: dict[str, str] = field(default_factory=dict)
     # Non-personal labels (template key, outbox id) that come back in provider webhooks.
     tags: tuple[str, ...] = ()
+    # The same for every attempt at one outbox row: a provider that supports it sends once.
+    idempotency_key: str = ""

@@ -42,7 +42,15 @@ class BrevoEmailGateway:
         )
 
     def send(self, email: OutgoingEmail) -> str:
-        """Returns Brevo's message id. Raises Transient/PermanentProviderError."""
+        """Returns Brevo's message id. Raises Transient/PermanentProviderError.
+
+        `email.idempotency_key` (a UUID) goes in Brevo's `idempotencyKey` header: Brevo then
+        processes a repeat of the request once (for its TTL, 15-30 minutes), so a retry after a
+        worker died between Brevo's answer and our row update does not mail twice.
+        """
+        headers = dict(email.headers)
+        if email.idempotency_key:
+            headers["idempotencyKey"] = email.idempotency_key
         payload = sib_api_v3_sdk.SendSmtpEmail(
             sender=self.sender,
             to=[sib_api_v3_sdk.SendSmtpEmailTo(email=email.to, name=email.to_name or None)],
@@ -50,7 +58,7 @@ class BrevoEmailGateway:
             # Brevo requires HTML; a text-only mail (some of Django's) gets a plain rendering.
             html_content=email.html or linebreaks(escape(email.text)),
             text_content=email.text or None,
-            headers=dict(email.headers) or None,
+            headers=headers or None,
             attachment=[
                 sib_api_v3_sdk.SendSmtpEmailAttachment(
                     name=item.name, content=base64.b64encode(item.content).decode("ascii")

@@ -7,8 +7,10 @@ fake provider). The message body is only logged with DEBUG on, never in producti
 import logging
 import uuid
 from collections import deque
+from datetime import datetime
 
 from django.conf import settings
+from django.utils.timezone import now
 
 from .base import OutgoingEmail
 
@@ -23,11 +25,19 @@ class ConsoleSmsGateway:
 
     def send(self, *, to: str, body: str, status_callback: str = "") -> str:
         message_id = f"console-sms-{uuid.uuid4().hex}"
-        sent.append({"channel": "sms", "id": message_id, "to": to, "body": body})
+        sent.append({"channel": "sms", "id": message_id, "to": to, "body": body, "at": now()})
         logger.info("console SMS %s (%d characters)", message_id, len(body))
         if settings.DEBUG:
             logger.info("console SMS body: %s", body)
         return message_id
+
+    def find_accepted(self, *, to: str, body: str, since: datetime) -> str:
+        """Like TwilioSmsGateway.find_accepted, over this process's recent sends."""
+        for item in reversed(sent):
+            ours = item["channel"] == "sms" and (item["to"], item["body"]) == (to, body)
+            if ours and item["at"] >= since:
+                return item["id"]
+        return ""
 
 
 class ConsoleEmailGateway:

@@ -3,11 +3,20 @@
 Claiming is a compare-and-set UPDATE (queued and due, or sending with an expired claim), so
 two workers, a relay and a late broker redelivery can never both send the same row. The
 provider call happens outside any transaction; its outcome is written afterwards.
+
+Delivery is therefore at-least-once, not exactly-once: a worker killed after the provider
+accepted a message but before the row says `sent` leaves it `sending`, and when its claim
+runs out the message is sent again. Where the provider allows, the retry is deduplicated:
+Brevo receives the same idempotency key on every attempt (it sends once within its TTL), and a
+retried SMS first asks Twilio for the same text to the same number (Twilio has no idempotency
+key for sends). A duplicate remains possible only where neither helps: an SMS no longer among
+the number's latest messages at Twilio, or a retry after Brevo's TTL (15-30 minutes).
 """
 
 import base64
 import logging
 import random
+import uuid
 from datetime import datetime, timedelta
 from email.utils import formataddr
 
@@ -39,6 +48,8 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 60 * 60
 RELAY_BATCH_SIZE = 500
+# Twilio's clock against ours, when looking for an SMS an earlier attempt sent.
+PROVIDER_CLOCK_SKEW = timedelta(minutes=5)
 
 
 def backoff_delay(attempts: int) -> timedelta:
@@ -111,7 +122,7 @@ def _outgoing_email(message: Message) -> OutgoingEmail:
     if message.purpose == Message.Purpose.MARKETING:
         headers.update(_unsubscribe_headers(message))
     return OutgoingEmail(
-        to=message.to_address or user.email,
+        to=message.to_address or user.message_email,
         to_name=(user.full_name if user and not message.to_address else ""),
         subject=message.subject,
         text=message.body_text,
@@ -130,6 +141,29 @@ def _outgoing_email(message: Message) -> OutgoingEmail:
         ),
         headers=headers,
         tags=(message.template_key, f"outbox-{message.pk}"),
+        idempotency_key=_provider_idempotency_key(message),
+    )
+
+
+def _provider_idempotency_key(message: Message) -> str:
+    """A UUID fixed for this row: the site and creation time keep it apart from the same pk in
+    another installation or a restored database sharing the provider account."""
+    name = f"{settings.SITE_URL}/outbox/{message.pk}/{message.created_at.isoformat()}"
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+
+
+def _sms_already_accepted(message: Message) -> str:
+    """On a retry, the SID of this SMS if an earlier attempt reached Twilio after all.
+
+    An attempt whose worker died after Twilio accepted, or whose answer was lost to a
+    timeout, leaves the row without the SID; Twilio has no idempotency key, so ask it.
+    """
+    if message.channel != Message.Channel.SMS or message.attempts <= 1:
+        return ""
+    return sms_gateway().find_accepted(
+        to=message.to_address or str(message.recipient.phone),
+        body=message.body_text,
+        since=message.created_at - PROVIDER_CLOCK_SKEW,
     )
 
 
@@ -192,7 +226,7 @@ def _deliver_claimed(message: Message) -> str:
         return Message.Status.SUPPRESSED
 
     try:
-        provider_id = _provider_send(message)
+        provider_id = _sms_already_accepted(message) or _provider_send(message)
     except PermanentProviderError as error:
         _finish(
             message,

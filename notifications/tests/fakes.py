@@ -13,6 +13,7 @@ import socket
 import threading
 import uuid
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -41,6 +42,10 @@ class FakeProvider:
         self.request_arrived = threading.Event()
         self.verification_codes: dict[str, str] = {}
         self.verification_checks: dict[str, int] = {}
+        # Messages Twilio accepted (newest last), for the Messages list endpoint; and Brevo's
+        # idempotency keys with the message id first returned for each.
+        self.twilio_messages: list[dict] = []
+        self.brevo_idempotency: dict[str, str] = {}
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -83,10 +88,15 @@ class FakeProvider:
             return [r for r in self.requests if r.accepted and path_contains in r.path]
 
     def sms_sent(self) -> list[RecordedRequest]:
-        return self.accepted("/Messages.json")
+        return [r for r in self.accepted("/Messages.json") if r.method == "POST"]
 
     def emails_sent(self) -> list[RecordedRequest]:
         return self.accepted("/smtp/email")
+
+    def emails_delivered(self) -> int:
+        """Distinct e-mails Brevo would deliver: a repeated idempotencyKey is one e-mail."""
+        keys = [(r.data.get("headers") or {}).get("idempotencyKey") for r in self.emails_sent()]
+        return len({key for key in keys if key}) + keys.count(None)
 
     # --- the server side ---------------------------------------------------------------------
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
@@ -107,7 +117,8 @@ class FakeProvider:
         if scripted:
             status, payload = scripted
         else:
-            status, payload = self._answer(path, data)
+            query = parse_qs(urlparse(handler.path).query) if handler.command == "GET" else None
+            status, payload = self._answer(path, data, query)
         encoded = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         if _client_gone(handler):
             return  # the client went away while held (killed worker): nothing was accepted
@@ -125,10 +136,15 @@ class FakeProvider:
             with self.lock:
                 record.accepted = False  # the client went away: nothing was accepted
 
-    def _answer(self, path: str, data: dict) -> tuple[int, dict]:
+    def _answer(self, path: str, data: dict, query: dict | None = None) -> tuple[int, dict]:
+        if path.endswith("/Messages.json") and query is not None:
+            # GET: the account's messages, newest first, filtered by To like Twilio does.
+            to = (query.get("To") or [None])[0]
+            found = [m for m in reversed(self.twilio_messages) if to in (None, m["to"])]
+            return 200, {"messages": found, "next_page_uri": None, "page": 0, "page_size": 50}
         if path.endswith("/Messages.json"):
             sid = "SM" + uuid.uuid4().hex
-            return 201, {
+            record = {
                 "sid": sid,
                 "status": "accepted",
                 "to": data.get("To"),
@@ -136,7 +152,10 @@ class FakeProvider:
                 "messaging_service_sid": data.get("MessagingServiceSid"),
                 "num_segments": "1",
                 "error_code": None,
+                "date_created": formatdate(usegmt=True),
             }
+            self.twilio_messages.append(record)
+            return 201, record
         if path.endswith("/Verifications"):
             to = data.get("To", "")
             self.verification_codes[to] = "123456"
@@ -154,7 +173,14 @@ class FakeProvider:
                 del self.verification_codes[to]
             return 200, {"sid": "VE1", "to": to, "status": "pending", "valid": False}
         if path.endswith("/smtp/email"):
-            return 201, {"messageId": f"<{uuid.uuid4().hex}@smtp-relay.mailin.fr>"}
+            # Brevo processes a request once per idempotencyKey (within its TTL).
+            key = (data.get("headers") or {}).get("idempotencyKey")
+            if key and key in self.brevo_idempotency:
+                return 201, {"messageId": self.brevo_idempotency[key]}
+            message_id = f"<{uuid.uuid4().hex}@smtp-relay.mailin.fr>"
+            if key:
+                self.brevo_idempotency[key] = message_id
+            return 201, {"messageId": message_id}
         return 404, {"message": f"no fake for {path}"}
 
 
