@@ -11,7 +11,7 @@ from .roles import manages_accounts
 
 # What the DPO may correct for a person (GDPR Art. 16 rectification). Roles, flags and
 # passwords are not personal data to rectify: changing them is the Administrators' job.
-RECTIFICATION_FIELDS = ("email", "full_name", "phone", "preferred_language")
+RECTIFICATION_FIELDS = ("email", "contact_email", "full_name", "phone", "preferred_language")
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
@@ -42,7 +42,7 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ["-date_joined"]
     list_display = ["public_id", "full_name", "is_active", "is_staff", "date_joined"]
     list_filter = ["is_active", "is_staff", "is_superuser", "groups", "preferred_language"]
-    search_fields = ["full_name", "email"]
+    search_fields = ["full_name", "email", "contact_email"]
     readonly_fields = [
         "public_id",
         "date_joined",
@@ -52,7 +52,7 @@ class UserAdmin(DjangoUserAdmin):
         "phone_verified_at",
     ]
     fieldsets = (
-        (None, {"fields": ("public_id", "email", "password")}),
+        (None, {"fields": ("public_id", "email", "contact_email", "password")}),
         (
             _("Personal info"),
             {
@@ -69,7 +69,7 @@ class UserAdmin(DjangoUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     rectification_fieldsets = (
-        (None, {"fields": ("public_id", "email")}),
+        (None, {"fields": ("public_id", "email", "contact_email")}),
         (
             _("Personal info"),
             {

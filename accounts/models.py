@@ -44,6 +44,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(
         _("e-mail address"), max_length=254, unique=True, null=True, blank=True
     )
+    # Where booking messages go for a customer booked by phone, who has no login: the address
+    # the staff member typed. Never a login and never unique, because it may well belong to
+    # someone else's account (phone booking must not reveal that an account exists).
+    contact_email = models.EmailField(
+        _("contact e-mail address"),
+        max_length=254,
+        blank=True,
+        help_text=_("Given for booking messages by someone booked by phone; not a login."),
+    )
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     phone = PhoneNumberField(_("mobile number"), blank=True, null=True)
     phone_verified_at = models.DateTimeField(_("mobile number verified at"), null=True, blank=True)
@@ -92,6 +101,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else ""
+
+    @property
+    def message_email(self) -> str:
+        """The address booking messages go to: the login address, else the contact address."""
+        return self.email or self.contact_email
 
     @property
     def has_verified_phone(self) -> bool:

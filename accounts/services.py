@@ -1,7 +1,42 @@
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from . import roles
 from .models import User
+
+
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def customer_for_phone_booking(*, full_name: str, phone: object, email: str = "") -> User:
+    """The customer a phone booking is made for, from exactly what the staff member typed.
+
+    The existing account with this address is used only when the name and the number typed
+    are that account's too: then the staff member already knew everything it holds that they
+    will see. Otherwise a new customer record without a login is made from the typed values,
+    the address kept as a contact address (not a login, not unique), so whether an address
+    is registered changes nothing staff can see. Call inside the booking's transaction, so a
+    refused booking leaves no record.
+    """
+    email = (email or "").strip()
+    if email and phone:
+        account = User.objects.filter(email__iexact=email).first()
+        if account and account.phone == phone and _same_name(account.full_name, full_name):
+            return account
+    customer = User(
+        email=None,
+        contact_email=email,
+        full_name=" ".join(full_name.split()),
+        phone=phone or None,
+    )
+    # No password and no login address: nothing to log in with, so no account e-mails
+    # (password reset, sign-up) can ever concern this record.
+    customer.set_unusable_password()
+    customer.save()
+    customer.groups.add(*Group.objects.filter(name=roles.CUSTOMER))
+    return customer
 
 
 def user_record_age_confirmation(*, user: User) -> User:

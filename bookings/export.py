@@ -71,7 +71,7 @@ def _rows(bookings: Iterable[Booking]) -> Iterator[list[object]]:
             booking.get_status_display(),
             customer.full_name if customer else "",
             str(customer.phone) if customer and customer.phone else "",
-            customer.email if customer else "",
+            customer.message_email if customer else "",
             format_nok(booking.price_ore).replace("\u00a0", ""),
             booking.customer_notes,
         ]

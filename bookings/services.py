@@ -541,9 +541,9 @@ def booking_create_with_sms_choice(
 def booking_create_by_phone(
     *,
     staff_user,
-    customer_email: str,
     customer_name: str,
     customer_phone=None,
+    customer_email: str = "",
     service: Service,
     start: datetime,
     resource: Resource | None = None,
@@ -551,15 +551,18 @@ def booking_create_by_phone(
 ) -> Booking:
     """Supplier staff enter a booking taken by phone (confirmed; notice not enforced).
 
-    The customer is the account with this e-mail, or a new one without a password (the person
-    can claim it with "forgot password"); a refused booking creates no account either.
+    The customer comes from what staff typed (accounts.services.customer_for_phone_booking):
+    an existing account is never looked up for them, so nothing about another supplier's
+    customer is revealed. A refused booking creates no customer record either.
     Precondition: `staff_user` works for the service's supplier (or sees every supplier).
     """
+    from accounts.services import customer_for_phone_booking
+
     if not sees_every_supplier(staff_user) and staff_supplier_id(staff_user) != service.supplier_id:
         raise InvalidBooking(_("You can only book your own supplier's services."))
     with transaction.atomic():
-        customer = _customer_for_phone_booking(
-            email=customer_email, full_name=customer_name, phone=customer_phone
+        customer = customer_for_phone_booking(
+            full_name=customer_name, phone=customer_phone, email=customer_email
         )
         return booking_create(
             customer=customer,
@@ -569,22 +572,6 @@ def booking_create_by_phone(
             notes=notes,
             created_by=staff_user,
         )
-
-
-def _customer_for_phone_booking(*, email: str, full_name: str, phone=None):
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-
-    from accounts import roles
-
-    user_model = get_user_model()
-    customer = user_model.objects.filter(email__iexact=email).first()
-    if customer is None:
-        customer = user_model.objects.create_user(
-            email=email, password=None, full_name=full_name.strip(), phone=phone or None
-        )
-        customer.groups.add(*Group.objects.filter(name=roles.CUSTOMER))
-    return customer
 
 
 def busy_block_create(

@@ -81,7 +81,7 @@ def send_decision(message: Message) -> SendDecision:
             user, "sms_notifications", honour_restriction=False
         ):
             return SendDecision(False, "no_sms_consent")
-    elif not (message.to_address or user.email):
+    elif not (message.to_address or user.message_email):
         return SendDecision(False, "no_email_address")
 
     if message.purpose == Message.Purpose.MARKETING:

@@ -44,3 +44,46 @@ def test_unknown_address_reveals_nothing(client, settings, django_capture_on_com
     assert response.status_code == 302
     # allauth (prevent enumeration) mails the address that it has no account; no user linked.
     assert all(message.recipient is None for message in Message.objects.all())
+
+
+def _phone_booking(email: str):
+    from accounts import roles
+    from accounts.tests.factories import StaffUserFactory
+    from bookings.services import booking_create_by_phone
+    from bookings.tests.conftest import at, next_weekday
+    from bookings.tests.factories import ResourceFactory, ServiceFactory
+
+    resource = ResourceFactory()
+    service = ServiceFactory(supplier=resource.supplier, resources=[resource])
+    return booking_create_by_phone(
+        staff_user=StaffUserFactory(role=roles.ADMINISTRATOR),
+        customer_name="Per Telefon",
+        customer_phone="+4795555555",
+        customer_email=email,
+        service=service,
+        start=at(next_weekday(0), 11),
+    )
+
+
+def test_phone_customer_gets_booking_mail_but_never_account_mail(
+    client, settings, django_capture_on_commit_callbacks
+):
+    """Booked by phone, no password: the confirmation goes to the address given, but nothing
+    about an account the person never made (issue 11), e.g. a password reset for it."""
+    settings.EMAIL_BACKEND = "notifications.backends.OutboxEmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = _phone_booking("ringer@example.com")
+    customer = booking.customer
+    assert not customer.has_usable_password()
+    confirmation = Message.objects.get(
+        recipient=customer, channel=Message.Channel.EMAIL, template_key="booking_confirmation"
+    )
+    assert confirmation.status == Message.Status.SENT, confirmation.status_reason
+    assert [sent["to"] for sent in console.sent if "to" in sent] == ["ringer@example.com"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": "ringer@example.com"})
+    assert response.status_code == 302
+    assert not Message.objects.filter(recipient=customer, template_key="django_email").exists()
+    # The address can still sign up for a real account of its own.
+    assert customer.email is None

@@ -173,7 +173,12 @@ class BookingAdmin(BookingAdminViews, SupplierScopedAdmin):
         ("service", admin.RelatedOnlyFieldListFilter),
     ]
     date_hierarchy = "start"
-    search_fields = ["reference", "customer__full_name", "customer__email"]
+    search_fields = [
+        "reference",
+        "customer__full_name",
+        "customer__email",
+        "customer__contact_email",
+    ]
     actions = ["confirm", "cancel_with_reason", "mark_no_show", "mark_completed", "export_csv"]
     change_list_template = "admin/bookings/booking/change_list.html"
     change_form_template = "admin/bookings/booking/change_form.html"
@@ -219,7 +224,7 @@ class BookingAdmin(BookingAdminViews, SupplierScopedAdmin):
         customer = booking.customer
         if customer is None:
             return "—"
-        return format_html("{}<br><small>{}</small>", customer.full_name, customer.email or "")
+        return format_html("{}<br><small>{}</small>", customer.full_name, customer.message_email)
 
     @admin.action(description=_("Confirm selected bookings"), permissions=["change"])
     def confirm(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:

@@ -130,9 +130,15 @@ class PhoneBookingForm(forms.Form):
     )
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
-    customer_email = forms.EmailField(label=_("Customer e-mail"))
+    # Name and number are what a caller gives; the address is optional. Nothing is looked up
+    # from them, so the page never shows data it did not receive.
     customer_name = forms.CharField(label=_("Customer name"), max_length=150)
-    customer_phone = PhoneNumberField(label=_("Customer mobile"), required=False)
+    customer_phone = PhoneNumberField(label=_("Customer mobile"), region="NO")
+    customer_email = forms.EmailField(
+        label=_("Customer e-mail"),
+        required=False,
+        help_text=_("Optional: booking confirmations are sent here."),
+    )
     notes = forms.CharField(
         label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea({"rows": 3})
     )

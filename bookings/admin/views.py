@@ -131,9 +131,9 @@ class BookingAdminViews:
             try:
                 booking = services.booking_create_by_phone(
                     staff_user=request.user,
-                    customer_email=data["customer_email"],
                     customer_name=data["customer_name"],
                     customer_phone=data["customer_phone"],
+                    customer_email=data["customer_email"],
                     service=data["service"],
                     start=data["start"],
                     resource=data["resource"],

@@ -271,12 +271,13 @@ def test_phone_booking(staff_client, world, monday):
         "time": "12:00",
         "customer_email": "ny@example.com",
         "customer_name": "Ola Ny",
+        "customer_phone": "+4791234567",
     }
     assert staff_client.post(url, data).status_code == 200  # not a valid choice
     data["service"] = service.pk
     response = staff_client.post(url, data)
     assert response.status_code == 302, response.context["form"].errors
-    booking = Booking.objects.get(customer__email="ny@example.com")
+    booking = Booking.objects.get(customer__contact_email="ny@example.com")
     assert booking.status == "confirmed" and booking.created_by == world.staff
     data["time"] = "07:00"
     response = staff_client.post(url, data)
@@ -327,10 +328,11 @@ def test_administrator_books_by_phone_for_any_supplier(client, world, monday):
             "time": "12:00",
             "customer_email": "via-admin@example.com",
             "customer_name": "Kari Admin",
+            "customer_phone": "+4791234567",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    booking = Booking.objects.get(customer__email="via-admin@example.com")
+    booking = Booking.objects.get(customer__contact_email="via-admin@example.com")
     assert booking.supplier == world.theirs and booking.created_by == administrator
 
 

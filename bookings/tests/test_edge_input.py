@@ -144,10 +144,11 @@ def test_a_refused_phone_booking_creates_no_customer_account(client, service):
             "time": "22:00",  # outside opening hours
             "customer_email": "ny-kunde@example.com",
             "customer_name": "Ny Kunde",
+            "customer_phone": "+4791234567",
         },
     )
     assert response.status_code == 200 and "errornote" in response.content.decode()
-    assert not get_user_model().objects.filter(email="ny-kunde@example.com").exists()
+    assert not get_user_model().objects.filter(contact_email="ny-kunde@example.com").exists()
     assert not Booking.objects.exists()
 
 
@@ -272,7 +273,8 @@ def test_a_phone_booking_in_year_one_is_a_form_error(client, service):
             "time": "00:00",
             "customer_email": "aar-en@example.com",
             "customer_name": "År En",
+            "customer_phone": "+4791234567",
         },
     )
     assert response.status_code == 200 and "errornote" in response.content.decode()
-    assert not get_user_model().objects.filter(email="aar-en@example.com").exists()
+    assert not get_user_model().objects.filter(contact_email="aar-en@example.com").exists()

@@ -30,6 +30,7 @@ class AccountCategory(DataCategory):
     order = 100  # last: other categories find rows through the account
     fields = {
         "accounts.User.email": D,
+        "accounts.User.contact_email": D,
         "accounts.User.full_name": D,
         "accounts.User.phone": D,
         "accounts.User.password": D,
@@ -63,6 +64,7 @@ class AccountCategory(DataCategory):
         return {
             "public_id": str(user.public_id),
             "email": user.email,
+            "contact_email": user.contact_email,
             "full_name": user.full_name,
             "phone": str(user.phone) if user.phone else None,
             "phone_verified_at": _iso(user.phone_verified_at),
