@@ -31,11 +31,13 @@ from .base import (
 )
 
 DEFAULT_API_URL = "https://api.vipps.no"
-# The landing page each API environment sends the customer to (ePayment `redirectUrl`); any
-# other VIPPS_API_URL (a fake or a proxy) is taken to serve its own landing page.
+# Where each API environment sends the customer (ePayment `redirectUrl`: the landing page,
+# seen on both host names, sometimes by way of a redirect from the API host). Every hop of
+# that redirect chain must be allowed: Chromium checks form-action on each. Any other
+# VIPPS_API_URL (a fake or a proxy) is taken to serve its own landing page.
 LANDING_PAGE_ORIGINS = {
-    "https://api.vipps.no": "https://pay.vipps.no",
-    "https://apitest.vipps.no": "https://pay-mt.vipps.no",
+    "https://api.vipps.no": ["https://landing.vipps.no", "https://pay.vipps.no"],
+    "https://apitest.vipps.no": ["https://pay-mt.vipps.no"],
 }
 # The ePayment events we act on (each only triggers a refresh of the payment's true state).
 WEBHOOK_EVENTS = [
@@ -168,7 +170,7 @@ class VippsProvider(PaymentProvider):
 
     def checkout_origins(self) -> list[str]:
         api_origin = origin_of(self.base_url)
-        return [LANDING_PAGE_ORIGINS.get(api_origin, api_origin)]
+        return [api_origin, *LANDING_PAGE_ORIGINS.get(api_origin, [])]
 
     def start_payment(self, payment, *, site_url: str) -> str:
         reference = self.reference_for(payment)

@@ -22,13 +22,20 @@ def _form_action(response) -> set[str]:
 def test_production_checkout_origins_without_overrides(settings):
     settings.STRIPE_API_URL = settings.MOLLIE_API_URL = settings.VIPPS_API_URL = ""
     assert StripeProvider().checkout_origins() == ["https://checkout.stripe.com"]
-    assert VippsProvider().checkout_origins() == ["https://pay.vipps.no"]
+    assert VippsProvider().checkout_origins() == [
+        "https://api.vipps.no",
+        "https://landing.vipps.no",
+        "https://pay.vipps.no",
+    ]
     assert MollieProvider().checkout_origins() == ["https://www.mollie.com"]
 
 
 def test_vipps_test_environment_uses_its_own_landing_page(settings):
     settings.VIPPS_API_URL = "https://apitest.vipps.no/"
-    assert VippsProvider().checkout_origins() == ["https://pay-mt.vipps.no"]
+    assert VippsProvider().checkout_origins() == [
+        "https://apitest.vipps.no",
+        "https://pay-mt.vipps.no",
+    ]
 
 
 def test_pay_page_allows_only_the_offered_providers_checkout(
