@@ -1,4 +1,13 @@
-"""Phone number verification through Twilio Verify (Twilio generates, sends and checks codes)."""
+"""Phone number verification through Twilio Verify (Twilio generates, sends and checks codes).
+
+Erasure does not call Twilio Verify, because its API has nothing to delete: a Verification can
+only be created, fetched and updated (approved/canceled), and disappears by itself once it is
+approved, used up or expired (10 minutes); Verification Attempts (Twilio's log of sends, with
+the number) can only be listed and fetched. Twilio keeps that log as our processor under its
+own retention; a person who wants it gone asks Twilio through us (docs/RETENTION.md). The SMS
+we send through Programmable Messaging are different: erasure deletes them
+(privacy/propagation.py).
+"""
 
 import requests
 from django.conf import settings

@@ -262,3 +262,14 @@ def test_api_and_page_explain_a_refused_country(api, client, user, fake_twilio):
     assert page.status_code == 200
     assert "Vi sender bare SMS til" in page.content.decode()
     assert _verify_sends(fake_twilio) == 0
+
+
+def test_twilio_verify_offers_nothing_to_delete_on_erasure():
+    # docs/RETENTION.md explains why erasure does not call Twilio Verify: its API cannot delete
+    # a verification or an attempt. If the SDK gains such a call, erasure should use it.
+    from twilio.rest.verify.v2.service.verification import VerificationContext
+    from twilio.rest.verify.v2.verification_attempt import VerificationAttemptContext
+
+    assert not hasattr(VerificationContext, "delete")
+    assert not hasattr(VerificationAttemptContext, "delete")
+    assert hasattr(VerificationContext, "update")  # cancel exists, and the SDK is the real one
