@@ -77,6 +77,13 @@ def purpose_text_current(*, purpose: str, at: datetime | None = None) -> Purpose
     return texts.order_by("-version").first()
 
 
+def purpose_wording(*, purpose: str, language: str | None) -> str:
+    """The label to show next to a consent choice: the stored current text, which is what the
+    ledger row will point at (so the proof is exactly what the person read)."""
+    text = purpose_text_current(purpose=purpose)
+    return text.text_for(language) if text else str(DEFINITIONS[purpose].description)
+
+
 def cookie_purpose_choices(*, language: str | None) -> list[tuple[str, PurposeDefinition, str]]:
     """(purpose, definition, wording) for the cookie questions: the stored current text, so
     what is shown is exactly what the ledger row will point at."""
@@ -280,6 +287,7 @@ __all__ = [
     "policy_versions_published",
     "privacy_signal_refuses",
     "purpose_text_current",
+    "purpose_wording",
     "subject_ids",
 ]
 

@@ -1,6 +1,7 @@
 """Consent API (CONTRACT.md): GET every purpose's state, PUT one purpose's choice."""
 
 from django.conf import settings
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -29,6 +30,19 @@ class ConsentStateSerializer(serializers.Serializer):
     purpose = serializers.CharField()
     granted = serializers.BooleanField()
     updated_at = serializers.DateTimeField(allow_null=True)
+    # The wording an app must show next to the choice: a PUT records this version of it.
+    text = serializers.CharField()
+    text_version = serializers.IntegerField(allow_null=True)
+
+
+def _state(*, purpose: str, granted: bool, updated_at, text) -> dict:
+    return {
+        "purpose": purpose,
+        "granted": granted,
+        "updated_at": updated_at,
+        "text": text.text_for(get_language()) if text else "",
+        "text_version": text.version if text else None,
+    }
 
 
 class ConsentListView(APIView):
@@ -36,7 +50,10 @@ class ConsentListView(APIView):
 
     @extend_schema(responses=ConsentStateSerializer(many=True))
     def get(self, request):
-        states = consent_states(subject=request.user)
+        states = [
+            _state(purpose=s.purpose, granted=s.granted, updated_at=s.updated_at, text=s.text)
+            for s in consent_states(subject=request.user)
+        ]
         return Response(ConsentStateSerializer(states, many=True).data)
 
 
@@ -67,5 +84,10 @@ class ConsentDetailView(APIView):
             source=ConsentEvent.Source.API,
             request=request,
         )
-        body = {"purpose": purpose, "granted": event.granted, "updated_at": event.created_at}
+        body = _state(
+            purpose=purpose,
+            granted=event.granted,
+            updated_at=event.created_at,
+            text=event.purpose_text,
+        )
         return Response(ConsentStateSerializer(body).data, status=status.HTTP_200_OK)
