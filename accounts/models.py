@@ -110,3 +110,24 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def has_verified_phone(self) -> bool:
         return bool(self.phone and self.phone_verified_at)
+
+
+class ApiToken(models.Model):
+    """A token for scripts and apps (DRF `Authorization: Token ...`). Only its SHA-256 is
+    stored: the token is shown once when issued, and a copy of the database opens nothing.
+    A plain hash suffices because the token is 256 random bits, not a guessable password."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="api_token", verbose_name=_("user")
+    )
+    key_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    # The first characters, so the person can tell which token the profile means.
+    prefix = models.CharField(_("token start"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"

@@ -85,3 +85,31 @@ def user_record_signup_choices(
         consent_set(
             subject=user, purpose=purpose, granted=granted, source="signup", request=request
         )
+
+
+def api_token_hash(raw: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_issue(*, user: User) -> str:
+    """A new API token for `user`, replacing any earlier one. Returns the raw token: the only
+    time it exists outside the caller's hands, so show it once and never store it."""
+    import secrets
+
+    from .models import ApiToken
+
+    raw = secrets.token_urlsafe(32)
+    ApiToken.objects.filter(user=user).delete()
+    ApiToken.objects.create(user=user, key_hash=api_token_hash(raw), prefix=raw[:8])
+    return raw
+
+
+def api_tokens_revoke(*, user: User) -> int:
+    """Revoke every API token of `user` (logout of scripts; password changed or reset)."""
+    from .models import ApiToken
+
+    deleted, _per_model = ApiToken.objects.filter(user=user).delete()
+    return deleted

@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import sso
+
 from . import health
 
 # The admin has no login of its own: it goes through allauth, so MFA is always asked.
@@ -14,12 +16,19 @@ admin.site.site_title = "Bookingtjeneste"
 api_v1 = [
     path("", include("bookings.api.urls")),
     path("privacy/", include("privacy.api.urls")),
+    path("auth/", include("accounts.api_urls")),
 ]
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    # Ahead of allauth's own route: the same view, its page allowed to reach the provider.
+    path(
+        "accounts/oidc/<str:provider_id>/login/",
+        sso.provider_login,
+        name="openid_connect_login",
+    ),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
