@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 from django.db import IntegrityError, connection, transaction
-from rest_framework.authtoken.models import Token
 
+from accounts.services import api_token_issue
 from accounts.tests.factories import UserFactory
 from bookings.models import Booking
 from bookings.tests.factories import ResourceFactory, ServiceFactory, SupplierFactory
@@ -77,7 +77,7 @@ def test_concurrent_requests_for_one_slot_create_exactly_one_booking(live_server
     postgres_only()
     supplier = SupplierFactory()
     service = ServiceFactory(supplier=supplier, resources=[ResourceFactory(supplier=supplier)])
-    tokens = [Token.objects.create(user=UserFactory()).key for _ in range(REQUESTS)]
+    tokens = [api_token_issue(user=UserFactory()) for _ in range(REQUESTS)]
     answers = post_all_at_once(
         f"{live_server.url}/api/v1/bookings/",
         {"service": service.pk, "start": monday_ten().isoformat()},
@@ -103,7 +103,7 @@ def test_concurrent_duplicates_of_one_request_all_get_the_same_booking(live_serv
         supplier=supplier,
         resources=[ResourceFactory(supplier=supplier) for _ in range(resources)],
     )
-    token = Token.objects.create(user=UserFactory()).key
+    token = api_token_issue(user=UserFactory())
     parallel = 12
     answers = post_all_at_once(
         f"{live_server.url}/api/v1/bookings/",

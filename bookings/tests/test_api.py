@@ -2,9 +2,9 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_issue
 from bookings.models import Booking
 from bookings.services import booking_create
 
@@ -22,8 +22,7 @@ def api():
 @pytest.fixture
 def customer_api(customer):
     client = APIClient()
-    token = Token.objects.create(user=customer)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=customer)}")
     return client
 
 

@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone, translation
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_issue
 from bookings.models import Booking, OpeningHours
 from bookings.services import booking_cancel, booking_create
 
@@ -25,7 +25,7 @@ ABSURD_STARTS = ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00", "9999
 @pytest.fixture
 def customer_api(customer):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=customer).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=customer)}")
     return client
 
 

@@ -48,10 +48,6 @@ class AccountCategory(DataCategory):
         "accounts.ApiToken.user": D,
         "accounts.ApiToken.key_hash": D,
         "accounts.ApiToken.prefix": D,
-        "authtoken.Token.user": D,
-        "authtoken.Token.key": D,
-        "authtoken.TokenProxy.key": D,
-        "authtoken.TokenProxy.user": D,
         "bookings.SupplierStaff.user": D,
         "privacy.SubjectFlag.user": D,
     }

@@ -105,11 +105,10 @@ def test_anonymous_gets_an_error_not_data():
 
 
 def test_token_authentication_works(user):
-    from rest_framework.authtoken.models import Token
+    from accounts.services import api_token_issue
 
-    token = Token.objects.create(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=user)}")
     response = client.put(
         "/api/v1/privacy/consents/sms_notifications/", {"granted": True}, format="json"
     )
