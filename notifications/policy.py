@@ -10,6 +10,21 @@ from .models import Message
 
 # Booking messages that only make sense while the booking is still on, at its time.
 BOOKING_BOUND_TEMPLATES = ("booking_reminder",)
+# The notice before an inactive record is deleted (privacy/retention.py), by SMS for a customer
+# booked by phone who gave no e-mail address. It needs neither the sms_notifications consent
+# nor a number verified by a one-time code, decided per the privacy policy:
+# - It is not marketing and not the optional "SMS notifications" service (section 10: booking
+#   confirmations, reminders and booking-process information, on consent). It is a
+#   "service-related message necessary for the administration ... of your account", which
+#   section 13 says we send also to someone who opted out, and the promise of section 11 (no
+#   data kept longer than needed) is kept by deleting after that notice. Its basis is the
+#   storage-limitation duty and the person's interest in keeping the record, not consent, so a
+#   refused or withdrawn sms_notifications must not silence the one warning before deletion.
+# - Verification guards booking details (section 10: Twilio gets "your mobile number and
+#   relevant booking details"). The notice carries none: no name, no supplier, no booking, only
+#   that a record with this number will be deleted, sent to the number the person gave for
+#   their booking. Without it the record would be deleted with no warning at all.
+NECESSARY_SMS_NOTICE_TEMPLATES = ("privacy_inactivity_warning",)
 
 
 @dataclass(frozen=True)
@@ -72,13 +87,19 @@ def send_decision(message: Message) -> SendDecision:
         return SendDecision(False, "booking_not_confirmed")
 
     if message.channel == Message.Channel.SMS:
+        necessary_notice = (
+            message.template_key in NECESSARY_SMS_NOTICE_TEMPLATES
+            and message.purpose == Message.Purpose.TRANSACTIONAL
+        )
         if not user.phone:
             return SendDecision(False, "no_phone_number")
-        if not user.phone_verified_at:
+        if not user.phone_verified_at and not necessary_notice:
             # Only numbers proven by a one-time code get booking details (privacy policy).
             return SendDecision(False, "phone_not_verified")
-        if message.purpose == Message.Purpose.TRANSACTIONAL and not _has_consent(
-            user, "sms_notifications", honour_restriction=False
+        if (
+            message.purpose == Message.Purpose.TRANSACTIONAL
+            and not necessary_notice
+            and not _has_consent(user, "sms_notifications", honour_restriction=False)
         ):
             return SendDecision(False, "no_sms_consent")
     elif not (message.to_address or user.message_email):

@@ -278,20 +278,41 @@ def _inactive_warn(cutoff, as_of, dry_run) -> int:
     if dry_run:
         return users.count()
     warned = 0
-    for user in users.filter(email__isnull=False).order_by("pk")[:5000].iterator():
+    for user in users.order_by("pk")[:5000].iterator():
         with transaction.atomic():
+            # The flag starts the 30 days before deletion for everyone, also for a record we
+            # have no way to reach: it is then erased after the same period, unwarned.
             SubjectFlag.objects.update_or_create(
                 user=user, defaults={"inactivity_warned_at": as_of}
             )
-            message_enqueue(
-                template_key="privacy_inactivity_warning",
-                channel="email",
-                idempotency_key=f"privacy-inactive-{user.public_id}-{as_of.date().isoformat()}",
-                recipient=user,
-                context={"delete_on": (as_of + timedelta(days=30)).date()},
-            )
+            channel = _inactivity_notice_channel(user)
+            if channel:
+                message_enqueue(
+                    template_key="privacy_inactivity_warning",
+                    channel=channel,
+                    idempotency_key=(
+                        f"privacy-inactive-{user.public_id}-{as_of.date().isoformat()}"
+                    ),
+                    recipient=user,
+                    context={"delete_on": (as_of + timedelta(days=30)).date()},
+                )
         warned += 1
     return warned
+
+
+def _inactivity_notice_channel(user) -> str:
+    """How the deletion notice reaches `user`: "email", "sms", or "" when it cannot.
+
+    E-mail to the login address, or to the contact address of a customer booked by phone (the
+    one their booking messages use); a customer booked by phone with only a mobile number gets
+    an SMS, a service message that notifications/policy.py lets through without the optional
+    SMS consent (the reasons are there). With neither the record is deleted unwarned.
+    """
+    if user.message_email:
+        return "email"
+    if user.phone:
+        return "sms"
+    return ""
 
 
 def _inactive_delete(cutoff, as_of, dry_run) -> int:
