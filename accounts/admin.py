@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied
@@ -9,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import User
 from .roles import manages_accounts
-from .services import api_tokens_revoke
 
 # What the DPO may correct for a person (GDPR Art. 16 rectification). Roles, flags and
 # passwords are not personal data to rectify: changing them is the Administrators' job.
@@ -124,11 +122,7 @@ class UserAdmin(DjangoUserAdmin):
     ) -> HttpResponse:
         if not manages_accounts(request.user):
             raise PermissionDenied
-        response = super().user_change_password(request, id, form_url)
-        if request.method == "POST" and response.status_code == 302:
-            # The password was set (the form redirects only on success): end its API tokens.
-            api_tokens_revoke(user=self.get_object(request, unquote(id)))
-        return response
+        return super().user_change_password(request, id, form_url)
 
     def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
         if change and "phone" in form.changed_data:

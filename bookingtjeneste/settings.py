@@ -181,6 +181,8 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: Django's hook after every password change, used to end the account's API tokens.
+    {"NAME": "accounts.password_hooks.RevokeApiTokensOnPasswordChange"},
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"

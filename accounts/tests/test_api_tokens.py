@@ -145,3 +145,22 @@ def test_erasing_the_account_removes_its_tokens(client):
     _issue_by_session(client, user)
     User.objects.filter(pk=user.pk).delete()  # what the account category's erasure does
     assert not ApiToken.objects.exists()
+
+
+def test_changepassword_command_revokes_tokens(client, monkeypatch):
+    # The operator's `manage.py changepassword` is a password change like any other.
+    user = UserFactory()
+    token = _issue_by_session(client, user)
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "nytt-passord-4242")
+    from django.core.management import call_command
+
+    call_command("changepassword", user.email)
+    assert _refused(token)
+
+
+def test_any_saved_password_change_revokes_tokens(client):
+    user = UserFactory()
+    token = _issue_by_session(client, user)
+    user.set_password("nytt-passord-4242")
+    user.save()
+    assert _refused(token)
