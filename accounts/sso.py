@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
 from bookingtjeneste.csp import allow_form_action, origin_of
+from bookingtjeneste.unavailable import service_unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,12 @@ def authorization_origin(*, request: HttpRequest, provider_id: str) -> str:
 
 def provider_login(request: HttpRequest, provider_id: str) -> HttpResponse:
     """allauth's OpenID Connect login view, its confirmation page allowed to reach the provider."""
-    response = openid_connect_views.login(request, provider_id)
+    try:
+        response = openid_connect_views.login(request, provider_id)
+    except requests.RequestException:
+        # The identity provider (its discovery document) is down: retryable, not our bug.
+        logger.warning("OpenID Connect provider unreachable", extra={"provider": provider_id})
+        return service_unavailable_response(request)
     # Only a rendered page can hold the form; redirects and errors need no widening.
     if response.status_code == 200:
         allow_form_action(

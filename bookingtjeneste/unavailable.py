@@ -25,8 +25,10 @@ def is_database_unavailable(error: BaseException | None) -> bool:
     return isinstance(error, (OperationalError, InterfaceError))
 
 
-def database_unavailable_response(request: HttpRequest) -> HttpResponse:
+def service_unavailable_response(request: HttpRequest) -> HttpResponse:
     """503 with Retry-After: JSON for the API and JSON clients, a static page otherwise.
+
+    For a dropped database and for an outside service the request cannot do without.
 
     Renders without a request context, so nothing here can touch the database again.
     """
@@ -49,7 +51,7 @@ class DatabaseUnavailableMiddleware:
     """A dropped or unreachable database answers 503 + Retry-After instead of a bare 500.
 
     Covers exceptions raised in views; one raised inside another middleware (a session load)
-    reaches handler500, which calls `database_unavailable_response` the same way.
+    reaches handler500, which calls `service_unavailable_response` the same way.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -63,4 +65,4 @@ class DatabaseUnavailableMiddleware:
             return None
         # The driver's message may hold host names, never personal data; no traceback needed.
         logger.warning("database unavailable: %s", type(exception).__name__)
-        return database_unavailable_response(request)
+        return service_unavailable_response(request)

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 
-from .unavailable import database_unavailable_response, is_database_unavailable
+from .unavailable import is_database_unavailable, service_unavailable_response
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -43,7 +43,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     # Django calls this inside its `except`: a database outage raised in a middleware (a
     # session load) lands here rather than in DatabaseUnavailableMiddleware.
     if is_database_unavailable(sys.exc_info()[1]):
-        return database_unavailable_response(request)
+        return service_unavailable_response(request)
     if _is_api(request):
         detail = "A server error occurred."  # no translation machinery: nothing may fail here
         return JsonResponse({"code": "server_error", "detail": detail}, status=500)

@@ -92,3 +92,16 @@ def test_login_page_and_unknown_providers_keep_self_only(client, two_providers):
     assert _form_action(login_page) == {"'self'"}
     assert b"/accounts/oidc/wordpress/login/" in login_page.content
     assert client.get("/accounts/oidc/nobody/login/").status_code == 404
+
+
+def test_identity_provider_down_at_sign_in_is_a_503_not_a_500(client, two_providers):
+    # The discovery document cannot be read when the person presses "Continue": a provider
+    # outage, so a retryable 503 that says so, never a server error.
+    wordpress = two_providers["wordpress"]
+    wordpress.fail_next = [503, 503, 503]
+
+    response = client.post("/accounts/oidc/wordpress/login/")
+
+    assert response.status_code == 503
+    assert response["Retry-After"]
+    assert "Prøv igjen" in response.content.decode()
