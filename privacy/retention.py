@@ -438,7 +438,7 @@ RULES: tuple[RuleDefinition, ...] = (
     RuleDefinition(
         "inactive_accounts_warn",
         "account",
-        "Inactive accounts warned by e-mail",
+        "Inactive accounts warned by e-mail or SMS",
         1095,
         _inactive_warn,
     ),
