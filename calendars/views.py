@@ -12,10 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bookingtjeneste.csp import allow_form_action, origin_of
-from notifications.gateways import google_calendar
-from notifications.gateways.base import PermanentProviderError, TransientProviderError
+from bookingtjeneste.providers import PermanentProviderError, TransientProviderError
 
-from . import oauth, services
+from . import google, oauth, services
 from .models import CalendarConnection
 from .selectors import manageable_resources
 from .services.gateways import google_configured
@@ -64,9 +63,7 @@ def connect(request: HttpRequest, resource_id: int) -> HttpResponse:
             )
             return redirect(_connection_admin_url(connection))
         state = oauth.state_create(request=request, resource_id=resource.pk)
-        return redirect(
-            google_calendar.authorization_url(redirect_uri=_redirect_uri(), state=state)
-        )
+        return redirect(google.authorization_url(redirect_uri=_redirect_uri(), state=state))
     response = render(
         request,
         "calendars/connect.html",
@@ -78,9 +75,7 @@ def connect(request: HttpRequest, resource_id: int) -> HttpResponse:
     )
     if google_configured():
         # The connect button's POST is answered by a redirect to Google's consent screen.
-        consent_url = (
-            getattr(settings, "GOOGLE_OAUTH_AUTH_URL", "") or google_calendar.DEFAULT_AUTH_URL
-        )
+        consent_url = getattr(settings, "GOOGLE_OAUTH_AUTH_URL", "") or google.DEFAULT_AUTH_URL
         allow_form_action(response, [origin_of(consent_url)])
     return response
 
@@ -110,7 +105,7 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     try:
-        tokens = google_calendar.exchange_code(code=code, redirect_uri=_redirect_uri())
+        tokens = google.exchange_code(code=code, redirect_uri=_redirect_uri())
     except TransientProviderError:
         return render(
             request,

@@ -17,9 +17,9 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from bookingtjeneste.client_ip import client_ip
+from bookingtjeneste.providers import TransientProviderError
 
 from .forms import CodeForm, PhoneForm
-from .gateways import TransientProviderError
 from .services.phone import (
     PhoneVerificationError,
     phone_verification_check,

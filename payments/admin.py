@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import supplier_scoped
+from bookingtjeneste.providers import ProviderError
 from bookingtjeneste.spreadsheet import csv_attachment
 
 from .export import receipts_csv
@@ -23,7 +24,6 @@ from .models import (
     WebhookEvent,
     format_nok,
 )
-from .providers.base import ProviderError
 from .providers.registry import registry
 from .selectors import payment_refundable_ore, receipts_for_period
 from .services import payment_refresh, refund_create

@@ -5,8 +5,9 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from bookingtjeneste.providers import TransientProviderError
+
 from .models import Payment, Refund, WebhookEvent
-from .providers.base import ProviderUnavailable
 from .selectors import payments_needing_refresh
 from .services import (
     payment_capture,
@@ -18,7 +19,7 @@ from .services import (
 from .services.refunds import MAX_REFUND_ATTEMPTS
 
 RETRY = {
-    "autoretry_for": (ProviderUnavailable,),
+    "autoretry_for": (TransientProviderError,),
     "retry_backoff": 5,
     "retry_backoff_max": 600,
     "retry_jitter": True,

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from bookingtjeneste.csp import allow_form_action, origin_of
+from bookingtjeneste.providers import ProviderError, TransientProviderError
 
 from .models import Payment, Receipt
-from .providers.base import ProviderError, ProviderUnavailable
 from .selectors import (
     checkout_origins_for,
     order_for_booking,
@@ -149,7 +149,7 @@ def payment_return(request: HttpRequest, public_id) -> HttpResponse:
     if payment.status in Payment.OPEN_STATUSES:
         try:
             payment = payment_refresh(payment=payment)
-        except ProviderUnavailable:
+        except TransientProviderError:
             # The webhook or the periodic sweep will settle it; the page says we are checking.
             logger.info("payment refresh on return deferred", extra={"payment": str(public_id)})
     receipt = payment.receipts.filter(kind=Receipt.Kind.SALE).first()

@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Booking, BusyBlock, Resource
-from notifications.gateways.base import PermanentProviderError, TransientProviderError
-from notifications.gateways.google_calendar import CalendarAuthorizationError, OAuthTokens
+from bookingtjeneste.providers import PermanentProviderError, TransientProviderError
 
+from ..google import CalendarAuthorizationError, OAuthTokens
 from ..models import CalendarConnection
 from .alerts import connection_mark_needs_reauth
 from .gateways import gateway_for, tokens_persist

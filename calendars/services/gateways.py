@@ -2,12 +2,7 @@
 
 from django.conf import settings
 
-from notifications.gateways.google_calendar import (
-    ConsoleCalendarGateway,
-    GoogleCalendarGateway,
-    TokenState,
-)
-
+from ..google import ConsoleCalendarGateway, GoogleCalendarGateway, TokenState
 from ..models import CalendarConnection
 
 

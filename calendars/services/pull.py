@@ -19,9 +19,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from bookings.models import BusyBlock
-from notifications.gateways.base import PermanentProviderError, TransientProviderError
-from notifications.gateways.google_calendar import CalendarAuthorizationError, SyncTokenExpired
+from bookingtjeneste.providers import PermanentProviderError, TransientProviderError
 
+from ..google import CalendarAuthorizationError, SyncTokenExpired
 from ..models import CalendarConnection, EventMirror
 from .alerts import connection_mark_needs_reauth
 from .gateways import gateway_for, tokens_persist

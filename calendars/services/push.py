@@ -27,13 +27,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from bookings.models import Booking
-from notifications.gateways.base import PermanentProviderError, TransientProviderError
-from notifications.gateways.google_calendar import (
-    CalendarAuthorizationError,
-    EventAlreadyExists,
-    EventGone,
-)
+from bookingtjeneste.providers import PermanentProviderError, TransientProviderError
 
+from ..google import CalendarAuthorizationError, EventAlreadyExists, EventGone
 from ..models import CalendarConnection, EventMirror
 from .alerts import connection_mark_needs_reauth
 from .gateways import gateway_for, tokens_persist

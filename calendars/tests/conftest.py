@@ -8,8 +8,8 @@ from accounts.tests.factories import StaffUserFactory, UserFactory
 from bookings.models import SupplierStaff
 from bookings.tests.factories import ResourceFactory, ServiceFactory, SupplierFactory
 from bookingtjeneste.celery import app as celery_app
+from calendars.google import OAuthTokens
 from calendars.models import CalendarConnection
-from notifications.gateways.google_calendar import OAuthTokens
 
 from .fake_google import FakeGoogle
 

@@ -5,9 +5,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bookings.tests.factories import ResourceFactory, SupplierFactory
+from calendars import google
 from calendars.models import CalendarConnection, EventMirror
 from calendars.tasks import calendar_periodic
-from notifications.gateways import google_calendar
 
 from .conftest import staff_for
 
@@ -56,7 +56,7 @@ def test_oauth_round_trip_stores_encrypted_grant(
     client.force_login(staff)
     query = start_oauth(client, resource)
     assert query["access_type"] == ["offline"]
-    assert set(query["scope"][0].split()) == set(google_calendar.SCOPES)
+    assert set(query["scope"][0].split()) == set(google.SCOPES)
     assert query["redirect_uri"] == [settings.SITE_URL + "/calendar/oauth/callback/"]
     state = query["state"][0]
 
@@ -125,7 +125,7 @@ def test_console_mode_end_to_end(
     django_capture_on_commit_callbacks,
 ):
     from bookings import services as booking_services
-    from notifications.gateways.google_calendar import console_calls
+    from calendars.google import console_calls
 
     from .conftest import at, next_monday
 

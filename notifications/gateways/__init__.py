@@ -6,20 +6,11 @@ time, so a test can point settings at a local fake provider.
 
 from django.conf import settings
 
-from .base import (
-    EmailAttachment,
-    OutgoingEmail,
-    PermanentProviderError,
-    ProviderError,
-    TransientProviderError,
-)
+from .base import EmailAttachment, OutgoingEmail
 
 __all__ = [
     "EmailAttachment",
     "OutgoingEmail",
-    "PermanentProviderError",
-    "ProviderError",
-    "TransientProviderError",
     "email_gateway",
     "sms_gateway",
     "verify_gateway",

@@ -1,25 +1,11 @@
-"""What every gateway promises: send, and raise one of two errors so the outbox can decide.
+"""What a message gateway sends: the e-mail and its attachments, in our own terms.
 
-Transient errors (provider down, timeout, 5xx, 429) are retried with backoff; permanent ones
-(invalid number, opted out, rejected address) are recorded and never retried.
+Gateways raise the shared provider errors (bookingtjeneste/providers.py): transient ones (provider
+down, timeout, 5xx, 429) are retried with backoff; permanent ones (invalid number, opted out,
+rejected address) are recorded and never retried.
 """
 
 from dataclasses import dataclass, field
-
-
-class ProviderError(Exception):
-    def __init__(self, code: str, detail: str = "") -> None:
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code = code
-        self.detail = detail
-
-
-class TransientProviderError(ProviderError):
-    """Worth trying again later."""
-
-
-class PermanentProviderError(ProviderError):
-    """Trying again would fail the same way."""
 
 
 @dataclass(frozen=True)

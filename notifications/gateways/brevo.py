@@ -19,7 +19,9 @@ from django.conf import settings
 from django.utils.html import escape, linebreaks
 from sib_api_v3_sdk.rest import ApiException
 
-from .base import OutgoingEmail, PermanentProviderError, TransientProviderError
+from bookingtjeneste.providers import PermanentProviderError, TransientProviderError
+
+from .base import OutgoingEmail
 
 DEFAULT_API_URL = "https://api.brevo.com/v3"
 HTTP_TIMEOUT_SECONDS = 15

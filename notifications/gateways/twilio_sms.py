@@ -6,7 +6,8 @@ import requests
 from django.conf import settings
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from .base import PermanentProviderError, TransientProviderError
+from bookingtjeneste.providers import PermanentProviderError, TransientProviderError
+
 from .twilio_client import twilio_client
 
 # Error codes that will never succeed for this number: recorded, not retried.

@@ -13,7 +13,8 @@ import requests
 from django.conf import settings
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from .base import PermanentProviderError, ProviderError, TransientProviderError
+from bookingtjeneste.providers import PermanentProviderError, ProviderError, TransientProviderError
+
 from .twilio_client import twilio_client
 
 # Results of a check, shared with the console gateway.

@@ -26,14 +26,9 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from ..gateways import (
-    EmailAttachment,
-    OutgoingEmail,
-    PermanentProviderError,
-    TransientProviderError,
-    email_gateway,
-    sms_gateway,
-)
+from bookingtjeneste.providers import PermanentProviderError, TransientProviderError
+
+from ..gateways import EmailAttachment, OutgoingEmail, email_gateway, sms_gateway
 from ..models import Message
 from ..policy import send_decision
 

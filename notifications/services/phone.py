@@ -20,7 +20,9 @@ from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
 from phonenumbers import NumberParseException, PhoneNumberType, number_type
 
-from ..gateways import PermanentProviderError, TransientProviderError, verify_gateway
+from bookingtjeneste.providers import PermanentProviderError, TransientProviderError
+
+from ..gateways import verify_gateway
 from ..gateways.twilio_verify import APPROVED, EXPIRED, INCORRECT, TOO_MANY_ATTEMPTS
 
 CODE_LIFETIME_SECONDS = 10 * 60

@@ -2,7 +2,7 @@
 
 import pytest
 
-from notifications.gateways import PermanentProviderError, TransientProviderError
+from bookingtjeneste.providers import PermanentProviderError, TransientProviderError
 from notifications.gateways.brevo import brevo_contact_delete, brevo_list_remove
 from privacy.tests.desk.fakes import ProcessorsFake
 

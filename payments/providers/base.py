@@ -13,14 +13,6 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 
-class ProviderError(Exception):
-    """The provider refused the request (bad data, unknown id): retrying will not help."""
-
-
-class ProviderUnavailable(ProviderError):
-    """Network error, timeout, 429 or 5xx from the provider: safe to retry later."""
-
-
 class WebhookVerificationError(Exception):
     """A webhook whose signature, timestamp or format does not check out."""
 

@@ -9,9 +9,10 @@ import uuid
 from django.http import HttpRequest
 from django.urls import reverse
 
+from bookingtjeneste.providers import PermanentProviderError
+
 from .base import (
     PaymentProvider,
-    ProviderError,
     ProviderState,
     RefundResult,
     WebhookNotification,
@@ -61,7 +62,7 @@ class ConsoleProvider(PaymentProvider):
 
     def refund(self, payment, amount_ore: int, *, idempotency_key: str) -> RefundResult:
         if amount_ore > payment.refundable_ore:
-            raise ProviderError("Console: more than the captured amount would be refunded")
+            raise PermanentProviderError("Console: more than the captured amount would be refunded")
         return RefundResult(
             reference=f"console-refund-{uuid.uuid5(uuid.NAMESPACE_URL, idempotency_key).hex}",
             status="succeeded",

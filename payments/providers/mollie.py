@@ -11,12 +11,11 @@ from mollie.api.error import Error as MollieError
 from mollie.api.error import RequestError, ResponseError
 
 from bookingtjeneste.csp import origin_of
+from bookingtjeneste.providers import PermanentProviderError, ProviderError, TransientProviderError
 
 from .base import (
     PaymentProvider,
-    ProviderError,
     ProviderState,
-    ProviderUnavailable,
     RefundResult,
     WebhookNotification,
     WebhookVerificationError,
@@ -62,7 +61,7 @@ def _translate_errors(error: MollieError) -> ProviderError:
     if not isinstance(error, RequestError | ResponseError):
         transient = True  # undecodable response: a proxy or outage page
     message = f"Mollie: {type(error).__name__} ({status or 'no status'})"
-    return ProviderUnavailable(message) if transient else ProviderError(message)
+    return TransientProviderError(message) if transient else PermanentProviderError(message)
 
 
 class MollieProvider(PaymentProvider):

@@ -10,12 +10,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from bookingtjeneste.csp import origin_of
+from bookingtjeneste.providers import PermanentProviderError, ProviderError, TransientProviderError
 
 from .base import (
     PaymentProvider,
-    ProviderError,
     ProviderState,
-    ProviderUnavailable,
     RefundResult,
     WebhookNotification,
     WebhookVerificationError,
@@ -41,7 +40,7 @@ def _translate_errors(error: stripe.StripeError) -> ProviderError:
         (error.http_status or 0) >= 500
     )
     message = f"Stripe: {type(error).__name__} ({error.http_status or 'no status'})"
-    return ProviderUnavailable(message) if transient else ProviderError(message)
+    return TransientProviderError(message) if transient else PermanentProviderError(message)
 
 
 class StripeProvider(PaymentProvider):
@@ -157,7 +156,7 @@ class StripeProvider(PaymentProvider):
 
     def refund(self, payment, amount_ore: int, *, idempotency_key: str) -> RefundResult:
         if not payment.provider_secondary_reference:
-            raise ProviderError("Stripe: the payment has no PaymentIntent to refund")
+            raise PermanentProviderError("Stripe: the payment has no PaymentIntent to refund")
         try:
             refund = self.client().v1.refunds.create(
                 params={

@@ -19,12 +19,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from bookingtjeneste.csp import origin_of
+from bookingtjeneste.providers import PermanentProviderError, TransientProviderError
 
 from .base import (
     PaymentProvider,
-    ProviderError,
     ProviderState,
-    ProviderUnavailable,
     RefundResult,
     WebhookNotification,
     WebhookVerificationError,
@@ -110,13 +109,15 @@ class VippsProvider(PaymentProvider):
         try:
             response = requests.request(method, f"{self.base_url}{path}", timeout=TIMEOUT, **kwargs)
         except requests.RequestException as error:
-            raise ProviderUnavailable(f"Vipps: {type(error).__name__}") from error
+            raise TransientProviderError(f"Vipps: {type(error).__name__}") from error
         if response.status_code == 429 or response.status_code >= 500:
-            raise ProviderUnavailable(
+            raise TransientProviderError(
                 f"Vipps: HTTP {response.status_code} on {path.split('/')[-1]}"
             )
         if response.status_code >= 400:
-            raise ProviderError(f"Vipps: HTTP {response.status_code} on {path.split('/')[-1]}")
+            raise PermanentProviderError(
+                f"Vipps: HTTP {response.status_code} on {path.split('/')[-1]}"
+            )
         return response
 
     def access_token(self) -> str:
@@ -283,7 +284,7 @@ class VippsProvider(PaymentProvider):
             )
             return RefundResult(reference=f"cancel:{idempotency_key}", status="succeeded")
         if amount_ore > refundable:
-            raise ProviderError("Vipps: more than the captured amount would be refunded")
+            raise PermanentProviderError("Vipps: more than the captured amount would be refunded")
         self._api(
             "POST",
             f"/{payment.provider_reference}/refund",

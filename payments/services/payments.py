@@ -7,9 +7,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from bookingtjeneste.providers import ProviderError
+
 from ..locks import lock_payment_chain
 from ..models import Order, Payment, Refund
-from ..providers.base import ProviderError, ProviderState
+from ..providers.base import ProviderState
 from ..providers.console import SIMULATED_STATUS_KEY
 from ..providers.registry import registry
 from ..selectors import providers_offered, retention_date_for

@@ -5,9 +5,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bookingtjeneste.providers import ProviderError, TransientProviderError
+
 from ..locks import lock_refund_chain
 from ..models import Order, Payment, Refund
-from ..providers.base import ProviderError, ProviderUnavailable, RefundResult
+from ..providers.base import RefundResult
 from ..providers.registry import registry
 from ..selectors import payment_refundable_ore, payment_settings_for, retention_date_for
 from .notify import customer_notify_refund
@@ -143,7 +145,7 @@ def refund_send(*, refund: Refund) -> Refund:
     """Send a pending refund to its provider (the send_refund task). Must NOT run in a transaction.
 
     Idempotent: the provider gets the refund's own idempotency key, so a resend after a crash
-    never refunds twice. Raises ProviderUnavailable for the task to retry; after
+    never refunds twice. Raises TransientProviderError for the task to retry; after
     MAX_REFUND_ATTEMPTS the refund is marked failed and shows up in the admin.
     """
     with transaction.atomic():
@@ -158,7 +160,7 @@ def refund_send(*, refund: Refund) -> Refund:
         result = provider.refund(
             payment, refund.amount_ore, idempotency_key=f"refund-{refund.public_id}"
         )
-    except ProviderUnavailable as error:
+    except TransientProviderError as error:
         if refund.attempts >= MAX_REFUND_ATTEMPTS:
             return refund_apply_result(
                 refund=refund, result=RefundResult(reference="", status="failed", error=str(error))
@@ -179,7 +181,7 @@ def refund_poll(*, refund: Refund) -> Refund:
     provider = registry.for_payment(refund.payment)
     try:
         result = provider.refund_status(refund.payment, refund)
-    except ProviderUnavailable:
+    except TransientProviderError:
         return refund
     except ProviderError as error:
         result = RefundResult(

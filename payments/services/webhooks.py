@@ -93,7 +93,8 @@ def _stateless_event_id(notification: WebhookNotification, payment: Payment) -> 
 
 
 def webhook_event_process(*, event: WebhookEvent) -> WebhookEvent:
-    """Refresh the event's payment from the provider (ProviderUnavailable propagates for retry)."""
+    """Refresh the event's payment from the provider (a transient provider error propagates for
+    retry)."""
     if event.status == WebhookEvent.Status.PROCESSED:
         return event
     if event.payment is None:

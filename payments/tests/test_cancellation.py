@@ -165,7 +165,7 @@ def test_refund_rejected_by_provider_is_failed_and_not_retried(booking, stripe_f
 
 
 def test_refund_outage_stays_pending_for_retry_then_fails_after_the_bound(booking, stripe_fake):
-    from payments.providers.base import ProviderUnavailable
+    from bookingtjeneste.providers import TransientProviderError
     from payments.services import refunds
 
     payment = _pay_with_stripe(booking, stripe_fake)
@@ -175,7 +175,7 @@ def test_refund_outage_stays_pending_for_retry_then_fails_after_the_bound(bookin
     stripe_fake.fail_next = [503] * refunds.MAX_REFUND_ATTEMPTS
 
     for _attempt in range(refunds.MAX_REFUND_ATTEMPTS - 1):
-        with pytest.raises(ProviderUnavailable):
+        with pytest.raises(TransientProviderError):
             refund_send(refund=refund)
         refund.refresh_from_db()
         assert refund.status == Refund.Status.PENDING

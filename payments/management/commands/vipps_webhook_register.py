@@ -5,7 +5,7 @@ Prints the webhook id and the signing secret to put in VIPPS_WEBHOOK_SECRET.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from payments.providers.base import ProviderError
+from bookingtjeneste.providers import ProviderError
 from payments.providers.registry import registry
 
 

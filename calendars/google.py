@@ -1,10 +1,11 @@
-"""Google Calendar through the official client (google-api-python-client), plus a console twin.
+"""The Google Calendar gateway: the official client (google-api-python-client) and a console twin.
 
-The calendars app (calendars/services) is the only caller. Every method maps Google's answers
-onto the two error kinds the rest of the code understands (transient → retry with backoff,
-permanent → record), with two refinements the sync needs: `CalendarAuthorizationError`
-(refresh token revoked/expired: the connection needs a new OAuth consent, retrying is useless)
-and `SyncTokenExpired` (410 Gone on an incremental list: do a full sync).
+calendars/services is the only caller (services/gateways.py picks one). Every method maps
+Google's answers onto the two provider error kinds (bookingtjeneste/providers.py: transient →
+retry with backoff, permanent → record), with two refinements the sync needs:
+`CalendarAuthorizationError` (refresh token revoked/expired: the connection needs a new OAuth
+consent, retrying is useless) and `SyncTokenExpired` (410 Gone on an incremental list: do a
+full sync).
 
 `GOOGLE_CALENDAR_API_URL` replaces Google's host (tests start a local fake server; staging may
 use a proxy); `GOOGLE_OAUTH_TOKEN_URL` does the same for the token endpoint.
@@ -28,9 +29,9 @@ from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
-from .base import PermanentProviderError, TransientProviderError
+from bookingtjeneste.providers import PermanentProviderError, TransientProviderError
 
-logger = logging.getLogger("notifications.google_calendar")
+logger = logging.getLogger(__name__)
 
 SCOPES = (
     "https://www.googleapis.com/auth/calendar.events",
