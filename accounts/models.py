@@ -94,7 +94,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         # Never the e-mail: __str__ ends up in logs and admin history.
-        return self.full_name or f"user {self.public_id.hex[:8]}"
+        # str(): allauth's pending single sign-on sign-up hands the UUID back as a string.
+        return self.full_name or f"user {str(self.public_id)[:8]}"
 
     def get_full_name(self) -> str:
         return self.full_name
