@@ -19,6 +19,7 @@ from django.utils import timezone
 from bookings.models import Booking, BusyBlock, Resource
 from bookingtjeneste.providers import PermanentProviderError, TransientProviderError
 
+from .. import publish
 from ..google import CalendarAuthorizationError, OAuthTokens
 from ..models import CalendarConnection
 from .alerts import connection_mark_needs_reauth
@@ -64,16 +65,10 @@ def _connect(*, resource: Resource, mode: str, tokens: OAuthTokens | None) -> Ca
         ).order_by("pk")
         for booking in upcoming:
             mirrors_schedule_for_booking(booking=booking)
-        connection_id = connection.pk
-        transaction.on_commit(lambda: _queue_first_sync(connection_id))
+        # After commit: the first pull, then the push-notification channel.
+        publish.connection_sync(connection.pk)
+        publish.channel_renew(connection.pk)
     return connection
-
-
-def _queue_first_sync(connection_id: int) -> None:
-    from ..tasks import renew_channel, sync_connection
-
-    sync_connection.delay(connection_id)
-    renew_channel.delay(connection_id)
 
 
 def connection_connect_google(*, resource: Resource, tokens: OAuthTokens) -> CalendarConnection:
@@ -203,10 +198,7 @@ def connection_request_sync(*, connection: CalendarConnection) -> bool:
     CalendarConnection.objects.filter(pk=connection.pk).update(sync_requested_at=timezone.now())
     if not cache.add(f"calendars:sync-queued:{connection.pk}", 1, timeout=5):
         return False
-    from ..tasks import sync_connection
-
-    connection_id = connection.pk
-    transaction.on_commit(lambda: sync_connection.delay(connection_id))
+    publish.connection_sync(connection.pk)
     return True
 
 

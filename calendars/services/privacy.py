@@ -8,7 +8,6 @@ e-mail, phone or notes ever go to Google or into these tables.
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
 from ..models import EventMirror
@@ -43,7 +42,7 @@ def calendar_events_scrub_for_user(*, user) -> int:
         mirror.save()
         changed.append(mirror.pk)
     if changed:
-        transaction.on_commit(lambda: _queue_push(changed))
+        _queue_push(changed)
     return len(changed)
 
 

@@ -1,7 +1,8 @@
 """Ours → Google: booking events become EventMirror outbox rows; a task pushes each row.
 
 Flow: a booking signal (inside the booking's transaction) calls `mirrors_schedule_for_booking`,
-which writes/updates rows and, after commit, queues `calendars.tasks.push_event_mirror(id)`.
+which writes/updates rows and, after commit, queues `calendars.tasks.push_event_mirror(id)`
+(through calendars/publish.py).
 The task claims the row (short transaction, lease), talks to Google outside any transaction,
 then records the outcome. The periodic relay re-queues due and stuck rows.
 
@@ -29,6 +30,7 @@ from django.utils.translation import gettext as _
 from bookings.models import Booking
 from bookingtjeneste.providers import PermanentProviderError, TransientProviderError
 
+from .. import publish
 from ..google import CalendarAuthorizationError, EventAlreadyExists, EventGone
 from ..models import CalendarConnection, EventMirror
 from .alerts import connection_mark_needs_reauth
@@ -51,10 +53,9 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _queue_push(mirror_ids: list[int]) -> None:
-    from ..tasks import push_event_mirror
-
+    """Queue a push of each row once the current transaction commits."""
     for mirror_id in mirror_ids:
-        push_event_mirror.delay(mirror_id)
+        publish.mirror_push(mirror_id)
 
 
 def _mark_pending(mirror: EventMirror, *, desired: str, now: datetime) -> None:
@@ -99,7 +100,7 @@ def mirrors_schedule_for_booking(*, booking: Booking) -> list[int]:
         )
         changed.append(mirror.pk)
     if changed:
-        transaction.on_commit(lambda: _queue_push(changed))
+        _queue_push(changed)
     return changed
 
 
@@ -118,7 +119,7 @@ def mirrors_remove_for_booking(*, booking: Booking) -> list[int]:
         mirror.save()
         changed.append(mirror.pk)
     if changed:
-        transaction.on_commit(lambda: _queue_push(changed))
+        _queue_push(changed)
     return changed
 
 
@@ -322,8 +323,7 @@ def _record(claim: _Claim, *, outcome: str, error: Exception | None, remote_stat
             mirror.next_attempt_at = None
         mirror.save()
         if requeue:
-            mirror_id = mirror.pk
-            transaction.on_commit(lambda: _queue_push([mirror_id]))
+            _queue_push([mirror.pk])
     if error:
         logger.warning(
             "calendar push %s for mirror %s: %s", outcome, claim.mirror_id, mirror.last_error
@@ -360,4 +360,4 @@ def mirror_retry(*, mirror: EventMirror) -> None:
         locked.attempts = 0
         locked.next_attempt_at = timezone.now()
         locked.save(update_fields=["state", "attempts", "next_attempt_at", "updated_at"])
-        transaction.on_commit(lambda: _queue_push([locked.pk]))
+        _queue_push([locked.pk])

@@ -69,7 +69,7 @@ def test_oauth_round_trip_stores_encrypted_grant(
     assert "refresh-from-code" not in connection.refresh_token_encrypted
     exchange = fake_google.calls("POST", "/token")[0]["body"]
     assert exchange["grant_type"] == "authorization_code" and exchange["code"] == "4/auth-code"
-    assert len(callbacks) == 1  # first sync + channel, after commit
+    assert len(callbacks) == 2  # first sync, then the channel: both queued after commit
 
     # The state is single-use.
     again = client.get("/calendar/oauth/callback/", {"code": "4/auth-code", "state": state})
