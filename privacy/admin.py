@@ -7,12 +7,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from .audit import audit_log
 from .consent_proof import consent_proof, consent_proof_csv, subject_resolve
 from .models import (
     ConsentEvent,
@@ -23,7 +25,8 @@ from .models import (
     Processor,
     PurposeText,
 )
-from .services import policy_version_publish
+from .purposes import Purpose
+from .services import consent_set, policy_version_publish
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -102,6 +105,25 @@ class ProofForm(forms.Form):
     )
 
 
+class WithdrawalForm(forms.Form):
+    subject = forms.CharField(
+        label=_("The person's e-mail address or public id"), max_length=254, strip=True
+    )
+    purposes = forms.MultipleChoiceField(
+        label=_("Withdraw consent to"),
+        choices=Purpose.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def clean_subject(self) -> object:
+        subject = subject_resolve(query=self.cleaned_data["subject"])
+        # A withdrawal is recorded for an account; a bare consent id is a browser's cookie
+        # choice, which the person changes in the banner themselves.
+        if subject is None or not hasattr(subject, "public_id"):
+            raise forms.ValidationError(_("No account with that e-mail address or public id."))
+        return subject
+
+
 @admin.register(ConsentEvent)
 class ConsentEventAdmin(ReadOnlyAdmin):
     list_display = (
@@ -123,7 +145,41 @@ class ConsentEventAdmin(ReadOnlyAdmin):
         proof = path(
             "proof/", self.admin_site.admin_view(self.proof_view), name="privacy_consent_proof"
         )
-        return [proof, *super().get_urls()]
+        withdraw = path(
+            "withdraw/",
+            self.admin_site.admin_view(self.withdraw_view),
+            name="privacy_consent_withdraw",
+        )
+        return [proof, withdraw, *super().get_urls()]
+
+    def withdraw_view(self, request: HttpRequest) -> HttpResponse:
+        """A withdrawal the person sent by e-mail, letter or phone, entered by the DPO: appended
+        to the ledger (source "admin") like any other choice, and written to the audit trail."""
+        if not request.user.has_perm("privacy.add_consentevent"):
+            raise PermissionDenied
+        # POST: the subject is an e-mail address, which must not sit in URLs, history or logs.
+        form = WithdrawalForm(request.POST or None)
+        if form.is_valid():
+            person = form.cleaned_data["subject"]
+            purposes = form.cleaned_data["purposes"]
+            with transaction.atomic():
+                for purpose in purposes:
+                    consent_set(subject=person, purpose=purpose, granted=False, source="admin")
+                audit_log(
+                    action="consent_withdrawn_for_person",
+                    actor=request.user,
+                    subject=person,
+                    details={"purposes": sorted(purposes)},
+                )
+            messages.success(request, _("The withdrawal is recorded in the consent ledger."))
+            return redirect("admin:privacy_consentevent_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Record a withdrawal of consent"),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/privacy/consent_withdraw.html", context)
 
     def proof_view(self, request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm("privacy.view_consentevent"):
