@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from bookingtjeneste.money import format_nok
 from bookingtjeneste.spreadsheet import spreadsheet_csv
-from payments.models import format_nok
 
 from .models import Booking
 

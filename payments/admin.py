@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import supplier_scoped
+from bookingtjeneste.money import format_nok
 from bookingtjeneste.providers import ProviderError
 from bookingtjeneste.spreadsheet import csv_attachment
 
@@ -22,7 +23,6 @@ from .models import (
     Refund,
     SupplierPaymentSettings,
     WebhookEvent,
-    format_nok,
 )
 from .providers.registry import registry
 from .selectors import payment_refundable_ore, receipts_for_period

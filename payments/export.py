@@ -4,9 +4,10 @@ from collections.abc import Iterable, Iterator
 
 from django.utils import timezone
 
+from bookingtjeneste.money import format_nok
 from bookingtjeneste.spreadsheet import spreadsheet_csv
 
-from .models import Receipt, format_nok
+from .models import Receipt
 
 HEADER = [
     "supplier_organisation_number",

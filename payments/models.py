@@ -15,14 +15,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from bookingtjeneste.money import format_nok
+
 CURRENCY = "NOK"
-
-
-def format_nok(amount_ore: int) -> str:
-    """`12345` → `"123,45"`: the Norwegian way of writing kroner, for receipts and pages."""
-    sign = "-" if amount_ore < 0 else ""
-    kroner, ore = divmod(abs(amount_ore), 100)
-    return f"{sign}{kroner:,}".replace(",", "\u00a0") + f",{ore:02d}"
 
 
 class SupplierPaymentSettings(models.Model):

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import sees_every_supplier, staff_supplier_id
+from bookingtjeneste.money import format_nok
 from bookingtjeneste.spreadsheet import csv_attachment
 
 from .. import services
@@ -75,7 +76,7 @@ class ServiceAdmin(SupplierScopedAdmin):
 
     @admin.display(description=_("price"), ordering="price_ore")
     def price_display(self, service: Service) -> str:
-        return f"{service.price:.2f} kr"
+        return f"{format_nok(service.price_ore)} kr"
 
 
 @admin.register(DateException)

@@ -370,3 +370,10 @@ def test_export_action_needs_a_selection(staff_client, world):
     # Django answers with the list page and its "select items" message, not an empty file.
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_service_list_writes_prices_as_receipts_do(staff_client, world):
+    # One NOK formatter: the service list reads like a receipt (decimal comma, grouped kroner).
+    Service.objects.filter(pk=world.objects["mine"][Service].pk).update(price_ore=123_450)
+    response = staff_client.get(admin_url(Service, "changelist"))
+    assert "1\u00a0234,50 kr" in response.content.decode()

@@ -3,7 +3,9 @@
 from django.conf import settings
 from django.urls import reverse
 
-from ..models import Receipt, Refund, format_nok
+from bookingtjeneste.money import format_nok
+
+from ..models import Receipt, Refund
 
 
 def _enqueue(**kwargs) -> None:

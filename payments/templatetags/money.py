@@ -1,6 +1,6 @@
 from django import template
 
-from ..models import format_nok
+from bookingtjeneste.money import format_nok
 
 register = template.Library()
 

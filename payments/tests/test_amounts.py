@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bookingtjeneste.money import format_nok
 from payments.export import receipts_csv
-from payments.models import Order, Payment, Receipt, format_nok
+from payments.models import Order, Payment, Receipt
 from payments.selectors import receipts_for_period, retention_date_for
 from payments.services import order_get_or_create, payment_refresh, payment_start, vat_included
 from payments.services.orders import allocate
