@@ -2,14 +2,16 @@
 
 Each processor function returns a result dict or raises ProcessorUnavailable (transient: the
 task retries with backoff) or ProcessorRefused (permanent: recorded for the DPO). Without
-credentials a processor runs in console mode and records what it would have done.
+credentials a processor runs in console mode and records what it would have done. The app that
+talks to a processor registers its function here from its personal_data.py.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from django.conf import settings
+from django.core import checks
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,110 +28,34 @@ class ProcessorRefused(Exception):
     """A permanent refusal (bad credentials, invalid request): a person must look at it."""
 
 
-def _brevo(target: dict) -> dict:
-    from sib_api_v3_sdk.rest import ApiException
-    from urllib3.exceptions import HTTPError
-
-    from .brevo import brevo_configured, contacts_api
-
-    emails = target.get("emails", [])
-    if not brevo_configured():
-        return {"console": True, "contacts": len(emails)}
-    api = contacts_api()
-    deleted = 0
-    for email in emails:
-        try:
-            api.delete_contact(email)
-            deleted += 1
-        except ApiException as exc:
-            if exc.status == 404:  # not a contact: already the state we want
-                continue
-            if exc.status == 429 or (exc.status or 0) >= 500:
-                raise ProcessorUnavailable(f"brevo_http_{exc.status}") from exc
-            raise ProcessorRefused(f"brevo_http_{exc.status}") from exc
-        except HTTPError as exc:
-            raise ProcessorUnavailable(f"brevo_{type(exc).__name__}") from exc
-    return {"contacts_deleted": deleted}
+Eraser = Callable[[dict], dict]
+ERASERS: dict[str, Eraser] = {}
 
 
-def _stripe(target: dict) -> dict:
-    import stripe
-
-    emails = target.get("emails", [])
-    if not settings.STRIPE_SECRET_KEY:
-        return {"console": True, "emails": len(emails)}
-    base = {"api": settings.STRIPE_API_URL} if settings.STRIPE_API_URL else None
-    client = stripe.StripeClient(
-        settings.STRIPE_SECRET_KEY, base_addresses=base, max_network_retries=0
-    )
-    deleted = 0
-    try:
-        for email in emails:
-            customers = client.v1.customers.list(params={"email": email, "limit": 100})
-            for customer in customers.data:
-                try:
-                    client.v1.customers.delete(customer.id)
-                    deleted += 1
-                except stripe.InvalidRequestError as error:
-                    if error.http_status != 404:
-                        raise
-    except (stripe.APIConnectionError, stripe.RateLimitError) as error:
-        raise ProcessorUnavailable(f"stripe_{type(error).__name__}") from error
-    except stripe.StripeError as error:
-        if (error.http_status or 0) >= 500:
-            raise ProcessorUnavailable(f"stripe_http_{error.http_status}") from error
-        raise ProcessorRefused(f"stripe_http_{error.http_status}") from error
-    return {"customers_deleted": deleted}
+def processor_eraser_register(processor: str, eraser: Eraser) -> Eraser:
+    """Declare how to tell `processor` (a ProcessorErasure.Processor value) to forget someone:
+    `eraser(target) -> result`, raising ProcessorUnavailable or ProcessorRefused. The app that
+    talks to the processor registers it from its personal_data.py."""
+    if processor not in ProcessorErasure.Processor.values:
+        raise ValueError(f"Unknown processor: {processor!r}")
+    ERASERS[processor] = eraser
+    return eraser
 
 
-def _twilio(target: dict) -> dict:
-    from twilio.base.exceptions import TwilioException, TwilioRestException
-
-    sids = target.get("message_sids", [])
-    if not (settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN):
-        return {"console": True, "messages": len(sids)}
-    from notifications.gateways.twilio_client import twilio_client
-
-    client = twilio_client()
-    deleted = 0
-    for sid in sids:
-        try:
-            client.messages(sid).delete()
-            deleted += 1
-        except TwilioRestException as exc:
-            if exc.status == 404:
-                continue
-            if exc.status == 429 or exc.status >= 500:
-                raise ProcessorUnavailable(f"twilio_http_{exc.status}") from exc
-            # Twilio refuses to delete a message still in flight; it is retried later.
-            if exc.status == 409 or exc.code == 20009:
-                raise ProcessorUnavailable("twilio_in_flight") from exc
-            raise ProcessorRefused(f"twilio_http_{exc.status}") from exc
-        except TwilioException as exc:
-            raise ProcessorUnavailable(f"twilio_{type(exc).__name__}") from exc
-    return {"messages_deleted": deleted}
-
-
-def _google_calendar(target: dict) -> dict:
-    # The calendar outbox (calendars app) pushes the scrub itself, tracked and retried; this
-    # row waits until every mirror of the person is in sync with Google.
-    from calendars.models import EventMirror
-
-    mirror_ids = target.get("mirror_ids", [])
-    states = list(EventMirror.objects.filter(pk__in=mirror_ids).values_list("state", flat=True))
-    if any(state == EventMirror.State.FAILED for state in states):
-        raise ProcessorRefused("calendar_push_failed")
-    if any(state != EventMirror.State.SYNCED for state in states):
-        raise ProcessorUnavailable("calendar_push_pending")
-    return {"events_scrubbed": len(states)}
-
-
-HANDLERS = {
-    ProcessorErasure.Processor.BREVO: _brevo,
-    ProcessorErasure.Processor.STRIPE: _stripe,
-    ProcessorErasure.Processor.TWILIO: _twilio,
-    ProcessorErasure.Processor.GOOGLE_CALENDAR: _google_calendar,
-}
+@checks.register()
+def check_processor_erasers(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Every processor an erasure can be propagated to has an eraser registered."""
+    return [
+        checks.Warning(
+            f"No processor eraser is registered for {processor!r}: erasures will not be "
+            "propagated to it.",
+            hint="Register one with privacy.propagation.processor_eraser_register() in the "
+            "personal_data.py of the app that talks to that processor.",
+            id="privacy.W101",
+        )
+        for processor in ProcessorErasure.Processor.values
+        if processor not in ERASERS
+    ]
 
 
 def processor_erasure_execute(*, propagation_id: int) -> str:
@@ -141,7 +67,7 @@ def processor_erasure_execute(*, propagation_id: int) -> str:
     ):
         return "skipped"
     ProcessorErasure.objects.filter(pk=propagation.pk).update(attempts=propagation.attempts + 1)
-    handler = HANDLERS[propagation.processor]
+    handler = ERASERS[propagation.processor]
     try:
         result = handler(propagation.target)
     except ProcessorUnavailable as error:

@@ -4,6 +4,10 @@ Each rule counts (dry run) or deletes/anonymises rows older than its cut-off wit
 `queryset.update()`/`delete()` over primary-key ranges, never a Python loop per row on large
 tables. The only per-row work is per PERSON (inactivity warnings and deletions), which is rare.
 Defaults and their reasons: docs/RETENTION.md; the DPO edits periods in the admin.
+
+Privacy keeps the engine (the registry, the RetentionRule rows, the sweep, dry runs, --as-of) and
+its own rules; every other app declares the rules for its own tables in its personal_data.py
+with `retention_rule_register`, using `in_pk_batches`/`raw_delete` from here.
 """
 
 from __future__ import annotations
@@ -13,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
+from . import hooks
 from .audit import audit_log
 from .models import PrivacyRequest, RetentionRule, SweepRun
 
@@ -33,9 +37,39 @@ class RuleDefinition:
     description: str
     default_days: int
     apply: Callable[[datetime, datetime, bool], int]  # (cutoff, as_of, dry_run) -> rows
+    # Sweep order: lower first (e.g. a record deleted first needs no redaction before it goes).
+    order: int = 500
 
 
-def _in_pk_batches(queryset, action: Callable, dry_run: bool) -> int:
+class RuleRegistry:
+    """Every app's retention rules, registered from its personal_data.py; iterates in order."""
+
+    def __init__(self) -> None:
+        self._rules: dict[str, RuleDefinition] = {}
+
+    def register(self, rule: RuleDefinition) -> RuleDefinition:
+        self._rules[rule.key] = rule
+        return rule
+
+    def get(self, key: str) -> RuleDefinition:
+        return self._rules[key]
+
+    def __iter__(self):
+        return iter(sorted(self._rules.values(), key=lambda rule: (rule.order, rule.key)))
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+
+RULES = RuleRegistry()
+
+
+def retention_rule_register(rule: RuleDefinition) -> RuleDefinition:
+    """Declare a rule (from an app's personal_data.py); its key names the DPO's RetentionRule."""
+    return RULES.register(rule)
+
+
+def in_pk_batches(queryset, action: Callable, dry_run: bool) -> int:
     """Count (dry run) or apply `action(batch_queryset) -> int` over pk ranges of BATCH."""
     if dry_run:
         return queryset.count()
@@ -51,7 +85,7 @@ def _in_pk_batches(queryset, action: Callable, dry_run: bool) -> int:
     return total
 
 
-def _delete(queryset) -> int:
+def raw_delete(queryset) -> int:
     # A raw DELETE: no per-row signals or collection (the rows have no dependants or their
     # dependants are handled by the rule first).
     return queryset._raw_delete(queryset.db)
@@ -60,67 +94,17 @@ def _delete(queryset) -> int:
 # --- Rules -----------------------------------------------------------------------------------
 
 
-def _payment_holds(cutoff, as_of, dry_run) -> int:
-    from payments.models import Order
-
-    # Never paid: nothing the Accounting Act needs; the booking hold itself expired long ago.
-    queryset = Order.objects.filter(
-        created_at__lt=cutoff,
-        status__in=[Order.Status.OPEN, Order.Status.CANCELLED],
-        paid_at__isnull=True,
-    ).exclude(customer_name="", customer_email="")
-    return _in_pk_batches(
-        queryset, lambda qs: qs.update(customer_name="", customer_email=""), dry_run
-    )
-
-
 def _contact_messages(cutoff, as_of, dry_run) -> int:
     from .models import ContactMessage
     from .services.contact import contact_outbox_copies_redact
 
-    deleted = _in_pk_batches(ContactMessage.objects.filter(created_at__lt=cutoff), _delete, dry_run)
+    deleted = in_pk_batches(
+        ContactMessage.objects.filter(created_at__lt=cutoff), raw_delete, dry_run
+    )
     if not dry_run:
         # The e-mail the form sent to us carries the same text: it goes with the copy.
         contact_outbox_copies_redact(created_before=cutoff)
     return deleted
-
-
-def _outbox_bodies(cutoff, as_of, dry_run) -> int:
-    from notifications.services import message_redaction_values, messages_redactable
-
-    return _in_pk_batches(
-        messages_redactable(created_before=cutoff),
-        lambda qs: qs.update(**message_redaction_values()),
-        dry_run,
-    )
-
-
-def _outbox_metadata(cutoff, as_of, dry_run) -> int:
-    from notifications.models import InboundEvent, Message
-
-    queryset = Message.objects.filter(
-        created_at__lt=cutoff, status__in=[*Message.FINAL_STATUSES, Message.Status.SENT]
-    )
-
-    def action(batch) -> int:
-        _delete(InboundEvent.objects.filter(message__in=batch.values("pk")))
-        return _delete(batch)
-
-    return _in_pk_batches(queryset, action, dry_run)
-
-
-def _erasure_confirmations(cutoff, as_of, dry_run) -> int:
-    from notifications.services import message_redaction_values, messages_redactable
-
-    from .erasure import ERASURE_CONFIRMATION_TEMPLATE
-
-    return _in_pk_batches(
-        messages_redactable(created_before=cutoff).filter(
-            template_key=ERASURE_CONFIRMATION_TEMPLATE
-        ),
-        lambda qs: qs.update(**message_redaction_values()),
-        dry_run,
-    )
 
 
 def _dsar_exports(cutoff, as_of, dry_run) -> int:
@@ -142,7 +126,7 @@ def _unverified_requests(cutoff, as_of, dry_run) -> int:
     queryset = PrivacyRequest.objects.filter(
         status=PrivacyRequest.Status.UNVERIFIED, created_at__lt=cutoff
     )
-    return _in_pk_batches(queryset, _delete, dry_run)
+    return in_pk_batches(queryset, raw_delete, dry_run)
 
 
 def _anonymous_consents(cutoff, as_of, dry_run) -> int:
@@ -192,43 +176,12 @@ def _consents_of_erased(cutoff, as_of, dry_run) -> int:
     return deleted
 
 
-def _bookings_of_deleted(cutoff, as_of, dry_run) -> int:
-    from bookings.models import Booking
-
-    queryset = Booking.objects.filter(customer__isnull=True).filter(
-        ~Q(customer_notes="") | ~Q(cancellation_reason="") | ~Q(idempotency_key="")
-    )
-    return _in_pk_batches(
-        queryset,
-        lambda qs: qs.update(
-            customer_notes="",
-            cancellation_reason="",
-            idempotency_key="",
-            idempotency_fingerprint="",
-        ),
-        dry_run,
-    )
-
-
-def _booking_notes(cutoff, as_of, dry_run) -> int:
-    from bookings.models import Booking
-
-    queryset = (
-        Booking.objects.filter(end__lt=cutoff)
-        .exclude(customer_notes="")
-        .exclude(status__in=Booking.BLOCKING_STATUSES)
-    )
-    return _in_pk_batches(queryset, lambda qs: qs.update(customer_notes=""), dry_run)
-
-
 def _with_last_activity(users):
-    """Annotate `last_activity`: the latest login, booking made for the person (online or by
-    phone) or payment, falling back to when the account was created."""
+    """Annotate `last_activity`: the latest login or activity an app declared (a booking made
+    for the person, online or by phone; a payment), falling back to when the account was
+    created."""
     from django.db.models import DateTimeField, OuterRef, Subquery
     from django.db.models.functions import Coalesce, Greatest
-
-    from bookings.models import Booking
-    from payments.models import Payment
 
     def latest(queryset, field: str):
         return Coalesce(
@@ -238,31 +191,26 @@ def _with_last_activity(users):
         )
 
     # Coalesce each part: on SQLite GREATEST(...) is NULL as soon as one argument is.
-    return users.annotate(
-        last_activity=Greatest(
-            Coalesce(F("last_login"), F("date_joined")),
-            latest(Booking.objects.filter(customer=OuterRef("pk")), "created_at"),
-            latest(Payment.objects.filter(order__customer=OuterRef("pk")), "created_at"),
-            output_field=DateTimeField(),
-        )
-    )
+    parts = [Coalesce(F("last_login"), F("date_joined"))]
+    parts += [
+        latest(source.rows(OuterRef("pk")), source.field) for source in hooks.activity_sources
+    ]
+    if len(parts) == 1:
+        return users.annotate(last_activity=parts[0])
+    return users.annotate(last_activity=Greatest(*parts, output_field=DateTimeField()))
 
 
 def _inactive_users(cutoff, as_of):
-    """Customers with no activity since `cutoff` and nothing booked ahead of `as_of`."""
+    """Customers with no activity since `cutoff` and nothing an app exempts them for (a booking
+    ahead of `as_of`, supplier staff)."""
     from django.contrib.auth import get_user_model
 
-    from bookings.models import Booking
-
-    upcoming = Booking.objects.filter(status__in=Booking.BLOCKING_STATUSES, end__gt=as_of).values(
-        "customer_id"
-    )
-    return (
-        _with_last_activity(get_user_model().objects.filter(is_staff=False, is_superuser=False))
-        .filter(last_activity__lt=cutoff)
-        .exclude(pk__in=upcoming)
-        .exclude(supplier_membership__isnull=False)
-    )
+    users = _with_last_activity(
+        get_user_model().objects.filter(is_staff=False, is_superuser=False)
+    ).filter(last_activity__lt=cutoff)
+    for exempt in hooks.inactivity_exemptions:
+        users = exempt(users, as_of)
+    return users
 
 
 def _inactive_warn(cutoff, as_of, dry_run) -> int:
@@ -335,67 +283,19 @@ def _inactive_delete(cutoff, as_of, dry_run) -> int:
     return erased
 
 
-def _accounting_records(cutoff, as_of, dry_run) -> int:
-    from payments.models import Order, Payment, Refund
-
-    today = timezone.localdate(as_of)
-    orders = Order.objects.filter(retain_until__lt=today).filter(
-        ~Q(customer_name="") | ~Q(customer_email="") | Q(customer__isnull=False)
-    )
-    count = _in_pk_batches(
-        orders, lambda qs: qs.update(customer=None, customer_name="", customer_email=""), dry_run
-    )
-    payments = Payment.objects.filter(retain_until__lt=today).filter(
-        ~Q(provider_data={}) | ~Q(redirect_url="")
-    )
-    count += _in_pk_batches(
-        payments, lambda qs: qs.update(provider_data={}, redirect_url=""), dry_run
-    )
-    refunds = Refund.objects.filter(retain_until__lt=today).filter(
-        ~Q(note="") | Q(created_by__isnull=False)
-    )
-    count += _in_pk_batches(refunds, lambda qs: qs.update(note="", created_by=None), dry_run)
-    return count
-
-
-def _expired_sessions(cutoff, as_of, dry_run) -> int:
-    # Session keys are strings (no pk ranges); the table is small and has no dependants.
-    expired = Session.objects.filter(expire_date__lt=as_of)
-    return expired.count() if dry_run else expired.delete()[0]
-
-
-RULES: tuple[RuleDefinition, ...] = (
+# Privacy's own rules. The sweep runs every app's rules by `order`: payment_holds_abandoned 10,
+# contact_messages 20, outbox_metadata 30, outbox_bodies 40, erasure_confirmations 50,
+# dsar_exports 60, unverified_requests 70, anonymous_consents 80, consents_of_erased 90,
+# bookings_of_deleted 100, booking_notes 110, inactive_accounts_warn 120,
+# inactive_accounts_delete 130, accounting_records 140, sessions_expired 150.
+PRIVACY_RULES: tuple[RuleDefinition, ...] = (
     RuleDefinition(
-        "payment_holds_abandoned",
-        "payments",
-        "Name and e-mail removed from orders never paid",
-        1,
-        _payment_holds,
-    ),
-    RuleDefinition(
-        "contact_messages", "contact_messages", "Contact-form copies deleted", 90, _contact_messages
-    ),
-    # Deleting first: messages past a year need no redaction before they go.
-    RuleDefinition(
-        "outbox_metadata",
-        "outbox_messages",
-        "Record of sent messages deleted",
-        365,
-        _outbox_metadata,
-    ),
-    RuleDefinition(
-        "outbox_bodies",
-        "outbox_messages",
-        "Text and address of sent messages blanked",
+        "contact_messages",
+        "contact_messages",
+        "Contact-form copies deleted",
         90,
-        _outbox_bodies,
-    ),
-    RuleDefinition(
-        "erasure_confirmations",
-        "outbox_messages",
-        "Address of sent erasure confirmations blanked",
-        0,
-        _erasure_confirmations,
+        _contact_messages,
+        order=20,
     ),
     RuleDefinition(
         "dsar_exports",
@@ -403,6 +303,7 @@ RULES: tuple[RuleDefinition, ...] = (
         "Export ZIP files deleted when the link expires",
         7,
         _dsar_exports,
+        order=60,
     ),
     RuleDefinition(
         "unverified_requests",
@@ -410,6 +311,7 @@ RULES: tuple[RuleDefinition, ...] = (
         "Guest requests never confirmed deleted",
         7,
         _unverified_requests,
+        order=70,
     ),
     RuleDefinition(
         "anonymous_consents",
@@ -417,6 +319,7 @@ RULES: tuple[RuleDefinition, ...] = (
         "Cookie choices of anonymous visitors deleted",
         396,
         _anonymous_consents,
+        order=80,
     ),
     RuleDefinition(
         "consents_of_erased",
@@ -424,23 +327,16 @@ RULES: tuple[RuleDefinition, ...] = (
         "Consent ledger of deleted accounts deleted",
         1095,
         _consents_of_erased,
+        order=90,
     ),
-    RuleDefinition(
-        "bookings_of_deleted",
-        "bookings",
-        "Bookings of deleted accounts anonymised",
-        0,
-        _bookings_of_deleted,
-    ),
-    RuleDefinition(
-        "booking_notes", "bookings", "Notes of past bookings blanked", 730, _booking_notes
-    ),
+    # The account's own activity is its login; the apps above declare theirs (hooks.py).
     RuleDefinition(
         "inactive_accounts_warn",
         "account",
         "Inactive accounts warned by e-mail or SMS",
         1095,
         _inactive_warn,
+        order=120,
     ),
     RuleDefinition(
         "inactive_accounts_delete",
@@ -448,19 +344,9 @@ RULES: tuple[RuleDefinition, ...] = (
         "Warned inactive accounts erased",
         30,
         _inactive_delete,
-    ),
-    RuleDefinition(
-        "accounting_records",
-        "payments",
-        "Accounting records anonymised after the Accounting Act period",
-        0,
-        _accounting_records,
-    ),
-    RuleDefinition(
-        "sessions_expired", "sessions", "Expired login sessions deleted", 0, _expired_sessions
+        order=130,
     ),
 )
-RULES_BY_KEY = {rule.key: rule for rule in RULES}
 
 
 def retention_rules_seed() -> int:
@@ -503,7 +389,7 @@ def retention_rule_apply(*, key: str, as_of: datetime | None = None) -> int:
     if rule is None:
         return 0
     as_of = as_of or timezone.now()
-    return RULES_BY_KEY[key].apply(as_of - timedelta(days=rule.period_days), as_of, False)
+    return RULES.get(key).apply(as_of - timedelta(days=rule.period_days), as_of, False)
 
 
 def retention_preview(*, as_of: datetime | None = None) -> dict[str, int]:

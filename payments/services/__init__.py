@@ -9,7 +9,7 @@ from .payments import (
     payment_refresh,
     payment_start,
 )
-from .privacy import payment_data_anonymise_for_user, payment_records_anonymise_expired
+from .privacy import payment_data_anonymise_for_user
 from .receipts import receipt_issue
 from .refunds import (
     refund_apply_result,
@@ -27,7 +27,6 @@ __all__ = [
     "payment_capture",
     "payment_console_simulate",
     "payment_data_anonymise_for_user",
-    "payment_records_anonymise_expired",
     "payment_refresh",
     "payment_start",
     "receipt_issue",

@@ -1,6 +1,6 @@
-"""What a customer's deletion request does to payment records (called by the privacy app)."""
-
-from datetime import date
+"""What a customer's deletion request does to payment records (the payments data category in
+personal_data.py calls it; records past their legal hold are anonymised by the retention rule
+`accounting_records` there)."""
 
 from django.db import transaction
 
@@ -36,28 +36,4 @@ def payment_data_anonymise_for_user(*, user) -> int:
         )
         Receipt.objects.filter(order_id__in=order_ids).update(restricted=True)
         WebhookEvent.objects.filter(payment__order_id__in=order_ids).update(restricted=True)
-    return len(order_ids)
-
-
-def payment_records_anonymise_expired(*, as_of: date) -> int:
-    """Anonymise orders whose legal hold ended before `as_of` (the privacy retention sweep).
-
-    Once `retain_until` has passed nothing requires the link to a person any more: the same
-    stripping as for a deletion request, for every customer. Amounts stay as anonymous
-    statistics. Returns the number of orders changed. Idempotent.
-    """
-    with transaction.atomic():
-        orders = Order.objects.filter(retain_until__lt=as_of).exclude(
-            customer=None, customer_name="", customer_email=""
-        )
-        order_ids = list(orders.order_by("pk").values_list("pk", flat=True))
-        payments = Payment.objects.select_for_update().filter(order_id__in=order_ids).order_by("pk")
-        for payment in payments:
-            registry.for_payment(payment).erase_payment_data(payment)
-            payment.redirect_url = ""
-            payment.save(update_fields=["provider_data", "redirect_url", "updated_at"])
-        Order.objects.filter(pk__in=order_ids).update(
-            customer=None, customer_name="", customer_email=""
-        )
-        Refund.objects.filter(payment__order_id__in=order_ids).update(note="", created_by=None)
     return len(order_ids)

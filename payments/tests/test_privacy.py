@@ -64,21 +64,30 @@ def test_console_payment_data_is_erased(booking, settings):
 
 
 def test_records_past_their_legal_hold_are_anonymised(booking, stripe_fake):
-    from datetime import timedelta
+    """The one anonymisation after the hold: the retention rule accounting_records
+    (payments/personal_data.py), which the nightly privacy sweep runs."""
+    from datetime import datetime, time, timedelta
 
-    from payments.services import payment_records_anonymise_expired
+    from django.utils import timezone
+
+    from privacy.retention import retention_rule_apply
+
+    def start_of(day):
+        return timezone.make_aware(datetime.combine(day, time.min))
 
     payment = payment_start(booking=booking, provider_identifier="stripe", user=booking.customer)
     stripe_fake.complete(payment.provider_reference)
     payment_refresh(payment=payment)
     order = Order.objects.get(pk=payment.order_id)
+    after = start_of(order.retain_until + timedelta(days=1))
 
-    assert payment_records_anonymise_expired(as_of=order.retain_until) == 0
-    assert payment_records_anonymise_expired(as_of=order.retain_until + timedelta(days=1)) == 1
+    assert retention_rule_apply(key="accounting_records", as_of=start_of(order.retain_until)) == 0
+    assert retention_rule_apply(key="accounting_records", as_of=after) == 2  # order, payment
     order.refresh_from_db()
     assert (order.customer, order.customer_email) == (None, "")
+    assert Payment.objects.get(pk=payment.pk).provider_data == {}
     assert order.total_ore == 50_000 and Receipt.objects.filter(order=order).exists()
-    assert payment_records_anonymise_expired(as_of=order.retain_until + timedelta(days=1)) == 0
+    assert retention_rule_apply(key="accounting_records", as_of=after) == 0
 
 
 def _paid(client, booking, stripe_fake, capture) -> Payment:

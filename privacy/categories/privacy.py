@@ -119,36 +119,30 @@ class ContactMessagesCategory(DataCategory):
         # The e-mail the form sent to us is an outbox row addressed to CONTACT_EMAIL, so the
         # outbox category (which looks for the person's own address) does not see it: it goes
         # here, with the database copy.
-        copies = contact_outbox_copies(
+        copies_deleted = contact_outbox_copies_erase(
             emails=subject.emails,
             contact_ids=list(self._rows(subject).values_list("pk", flat=True)),
         )
-        copies_deleted = _outbox_delete(copies)
         deleted, _ = self._rows(subject).delete()
         return ErasureOutcome(deleted=deleted + copies_deleted)
 
 
-def contact_outbox_copies(*, emails=(), contact_ids=()):
-    """The outbox e-mails the contact form sent to us for these senders or database copies:
-    found by the copy's id (idempotency key) or by the sender's address in the text, so a copy
-    outlives neither an erasure nor the purge of its database row."""
-    from notifications.models import Message
-
+def contact_outbox_copies_erase(*, emails=(), contact_ids=()) -> int:
+    """Delete the outbox e-mails the contact form sent to us for these senders or database
+    copies: found by the copy's id (idempotency key) or by the sender's address in the text, so
+    a copy outlives neither an erasure nor the purge of its database row. The outbox belongs to
+    notifications, which registers the deletion (hooks.outbox_erasers)."""
+    from .. import hooks
     from ..services.contact import CONTACT_TEMPLATE, contact_idempotency_key
 
-    condition = Q(idempotency_key__in=[contact_idempotency_key(pk) for pk in contact_ids])
-    for email in emails:
-        condition |= Q(body_text__icontains=f"<{email}>")
-    return Message.objects.filter(condition, template_key=CONTACT_TEMPLATE)
-
-
-def _outbox_delete(messages) -> int:
-    from notifications.models import InboundEvent, Message
-
-    ids = list(messages.values_list("pk", flat=True))
-    InboundEvent.objects.filter(message__in=ids).delete()
-    deleted, _ = Message.objects.filter(pk__in=ids).delete()
-    return deleted
+    return sum(
+        erase(
+            template_key=CONTACT_TEMPLATE,
+            idempotency_keys=[contact_idempotency_key(pk) for pk in contact_ids],
+            text_contains=[f"<{email}>" for email in emails],
+        )
+        for erase in hooks.outbox_erasers
+    )
 
 
 def _requests(subject: Subject):

@@ -7,6 +7,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
+from .. import hooks
 from ..models import ConsentEvent, MarketingBasis, MarketingChannel, MarketingChoiceOffer
 from ..purposes import MARKETING_PURPOSES, Purpose
 from ..selectors import consent_event_latest, has_consent, subject_restricted
@@ -25,14 +26,9 @@ def _is_existing_customer(user) -> bool:
     Only our own similar services are marketed under the exception; that is a rule for the
     campaign content, decided by the person who writes it, not by this check.
     """
-    from bookings.models import Booking
-
     since = timezone.now() - timedelta(days=settings.MARKETING_EXISTING_CUSTOMER_DAYS)
-    return Booking.objects.filter(
-        customer=user,
-        start__gte=since,
-        status__in=[Booking.Status.CONFIRMED, Booking.Status.COMPLETED],
-    ).exists()
+    # The bookings app answers (a booking confirmed or completed that started since then).
+    return any(check(user, since) for check in hooks.existing_customer_checks)
 
 
 def marketing_choice_offered(*, user, source: str) -> MarketingChoiceOffer:

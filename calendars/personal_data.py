@@ -1,9 +1,21 @@
-"""Calendar mirrors: the events we put in suppliers' Google calendars for your bookings."""
+"""The calendars app's personal data, declared to privacy (discovered by PrivacyConfig.ready()):
+the events we put in suppliers' Google calendars for your bookings, and how the erasure waits for
+Google to have them scrubbed."""
 
 from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 
-from ..registry import DataCategory, ErasureOutcome, FieldAction, ProcessorCall, Subject
+from privacy.propagation import ProcessorRefused, ProcessorUnavailable, processor_eraser_register
+from privacy.registry import (
+    DataCategory,
+    ErasureOutcome,
+    FieldAction,
+    ProcessorCall,
+    Subject,
+    registry,
+)
+
+from .models import EventMirror
 
 
 class CalendarMirrorsCategory(DataCategory):
@@ -25,15 +37,13 @@ class CalendarMirrorsCategory(DataCategory):
     def export(self, subject: Subject) -> list:
         if subject.user is None:
             return []
-        from calendars.services.privacy import calendar_data_export_for_user
+        from .services.privacy import calendar_data_export_for_user
 
         return calendar_data_export_for_user(user=subject.user)
 
     def processor_calls(self, subject: Subject) -> list[ProcessorCall]:
         if subject.user is None:
             return []
-        from calendars.models import EventMirror
-
         mirror_ids = list(
             EventMirror.objects.filter(booking__customer=subject.user).values_list("pk", flat=True)
         )
@@ -42,6 +52,24 @@ class CalendarMirrorsCategory(DataCategory):
     def erase(self, subject: Subject) -> ErasureOutcome:
         if subject.user is None:
             return ErasureOutcome()
-        from calendars.services.privacy import calendar_events_scrub_for_user
+        from .services.privacy import calendar_events_scrub_for_user
 
         return ErasureOutcome(anonymised=calendar_events_scrub_for_user(user=subject.user))
+
+
+registry.register(CalendarMirrorsCategory)
+
+
+def _google_calendar(target: dict) -> dict:
+    # The calendar outbox (services/push.py) pushes the scrub itself, tracked and retried; this
+    # row waits until every mirror of the person is in sync with Google.
+    mirror_ids = target.get("mirror_ids", [])
+    states = list(EventMirror.objects.filter(pk__in=mirror_ids).values_list("state", flat=True))
+    if any(state == EventMirror.State.FAILED for state in states):
+        raise ProcessorRefused("calendar_push_failed")
+    if any(state != EventMirror.State.SYNCED for state in states):
+        raise ProcessorUnavailable("calendar_push_pending")
+    return {"events_scrubbed": len(states)}
+
+
+processor_eraser_register("google_calendar", _google_calendar)

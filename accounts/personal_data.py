@@ -1,4 +1,6 @@
-"""The account itself, its login methods, sessions and admin history about it."""
+"""The accounts app's personal data, declared to privacy (discovered by PrivacyConfig.ready()):
+the account itself, its login methods, sessions and admin history about it, and the rule that
+deletes expired sessions."""
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
@@ -8,14 +10,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..registry import (
+from privacy.registry import (
     DataCategory,
     ErasureOutcome,
     FieldAction,
     ProcessorCall,
     Subject,
+    registry,
     values_list_of_dicts,
 )
+from privacy.retention import RuleDefinition, retention_rule_register
 
 D, A, K = FieldAction.DELETE, FieldAction.ANONYMISE, FieldAction.KEEP
 
@@ -174,3 +178,24 @@ class AdminHistoryCategory(DataCategory):
 
 def _iso(value):
     return value.isoformat() if value else None
+
+
+def _expired_sessions(cutoff, as_of, dry_run) -> int:
+    # Session keys are strings (no pk ranges); the table is small and has no dependants.
+    expired = Session.objects.filter(expire_date__lt=as_of)
+    return expired.count() if dry_run else expired.delete()[0]
+
+
+for _category in (AccountCategory, AdminHistoryCategory, SessionsCategory):
+    registry.register(_category)
+
+retention_rule_register(
+    RuleDefinition(
+        "sessions_expired",
+        "sessions",
+        "Expired login sessions deleted",
+        0,
+        _expired_sessions,
+        order=150,
+    )
+)

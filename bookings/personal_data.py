@@ -1,4 +1,7 @@
-"""Bookings: what you booked, when, and the notes you wrote."""
+"""The bookings app's personal data, declared to privacy (discovered by PrivacyConfig.ready()):
+what you booked, when, and the notes you wrote; the rules that anonymise bookings of deleted
+accounts and blank old notes; and what privacy asks of bookings (activity, upcoming bookings,
+the existing-customer basis for marketing, the booking count of an export)."""
 
 import logging
 
@@ -6,7 +9,19 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..registry import DataCategory, ErasureOutcome, FieldAction, Subject, values_list_of_dicts
+from privacy import hooks
+from privacy.registry import (
+    DataCategory,
+    ErasureOutcome,
+    FieldAction,
+    Subject,
+    registry,
+    values_list_of_dicts,
+)
+from privacy.retention import RuleDefinition, in_pk_batches, retention_rule_register
+
+from .exceptions import CancellationDeadlinePassed
+from .models import Booking
 
 logger = logging.getLogger(__name__)
 A, K = FieldAction.ANONYMISE, FieldAction.KEEP
@@ -37,8 +52,6 @@ class BookingsCategory(DataCategory):
     def export(self, subject: Subject) -> list:
         if subject.user is None:
             return []
-        from bookings.models import Booking
-
         return values_list_of_dicts(
             Booking.objects.filter(customer=subject.user).order_by("start", "pk"),
             [
@@ -63,9 +76,7 @@ class BookingsCategory(DataCategory):
     def erase(self, subject: Subject) -> ErasureOutcome:
         if subject.user is None:
             return ErasureOutcome()
-        from bookings.exceptions import CancellationDeadlinePassed
-        from bookings.models import Booking
-        from bookings.services import booking_cancel
+        from .services import booking_cancel
 
         user = subject.user
         future = Booking.objects.filter(
@@ -100,3 +111,96 @@ class BookingsCategory(DataCategory):
         # supplier's book, without anything that points to the person.
         logger.info("erasure cancelled future bookings", extra={"count": cancelled})
         return ErasureOutcome(anonymised=anonymised)
+
+
+registry.register(BookingsCategory)
+
+
+# --- Retention rules ---------------------------------------------------------------------------
+
+
+def _bookings_of_deleted(cutoff, as_of, dry_run) -> int:
+    queryset = Booking.objects.filter(customer__isnull=True).filter(
+        ~Q(customer_notes="") | ~Q(cancellation_reason="") | ~Q(idempotency_key="")
+    )
+    return in_pk_batches(
+        queryset,
+        lambda qs: qs.update(
+            customer_notes="",
+            cancellation_reason="",
+            idempotency_key="",
+            idempotency_fingerprint="",
+        ),
+        dry_run,
+    )
+
+
+def _booking_notes(cutoff, as_of, dry_run) -> int:
+    queryset = (
+        Booking.objects.filter(end__lt=cutoff)
+        .exclude(customer_notes="")
+        .exclude(status__in=Booking.BLOCKING_STATUSES)
+    )
+    return in_pk_batches(queryset, lambda qs: qs.update(customer_notes=""), dry_run)
+
+
+retention_rule_register(
+    RuleDefinition(
+        "bookings_of_deleted",
+        "bookings",
+        "Bookings of deleted accounts anonymised",
+        0,
+        _bookings_of_deleted,
+        order=100,
+    )
+)
+retention_rule_register(
+    RuleDefinition(
+        "booking_notes",
+        "bookings",
+        "Notes of past bookings blanked",
+        730,
+        _booking_notes,
+        order=110,
+    )
+)
+
+
+# --- What privacy asks of bookings -------------------------------------------------------------
+
+
+def _spare_from_inactivity(users, as_of):
+    """Nobody with something booked ahead of `as_of` is inactive, nor a supplier's staff."""
+    upcoming = Booking.objects.filter(status__in=Booking.BLOCKING_STATUSES, end__gt=as_of).values(
+        "customer_id"
+    )
+    return users.exclude(pk__in=upcoming).exclude(supplier_membership__isnull=False)
+
+
+def _is_existing_customer(user, since) -> bool:
+    # Marketing Act §15: a booking that went ahead (confirmed or completed) since `since`.
+    return Booking.objects.filter(
+        customer=user,
+        start__gte=since,
+        status__in=[Booking.Status.CONFIRMED, Booking.Status.COMPLETED],
+    ).exists()
+
+
+def _bookings_since(user, since) -> int:
+    # The export's automatic categorisation: bookings not cancelled that start since `since`.
+    return (
+        Booking.objects.filter(customer=user, start__gte=since)
+        .exclude(status=Booking.Status.CANCELLED)
+        .count()
+    )
+
+
+# A booking made for the person (online, or by staff on the phone) is activity.
+hooks.activity_sources.register(
+    hooks.ActivitySource(
+        rows=lambda user: Booking.objects.filter(customer=user), field="created_at"
+    )
+)
+hooks.inactivity_exemptions.register(_spare_from_inactivity)
+hooks.existing_customer_checks.register(_is_existing_customer)
+hooks.booking_counts.register(_bookings_since)
