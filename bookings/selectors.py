@@ -12,8 +12,6 @@ from django.db.models import BigIntegerField, F, Func, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from payments.selectors import payment_start_url
-
 from .availability import (
     NO_FREE_SLOTS,
     DateOverride,
@@ -24,6 +22,7 @@ from .availability import (
     free_slot_table,
 )
 from .exceptions import InvalidBooking
+from .hooks import payment_url_hook
 from .models import Booking, BusyBlock, DateException, OpeningHours, Resource, Service, Supplier
 
 
@@ -311,11 +310,12 @@ def booking_can_be_changed_by_customer(booking: Booking, *, now: datetime | None
 def booking_payment_url(booking: Booking, request=None) -> str | None:
     """Where the customer pays for a pending booking; None when nothing is to be paid.
 
-    The payments app decides (its providers and settings); the API's `payment_url` and the
-    confirmation page both read it from here. With `request` the link stays on the host the
-    customer is using (their session is there); without it, SITE_URL.
+    The payments app decides (its providers and settings) through the hook it installs at
+    startup; the API's `payment_url` and the confirmation page both read it from here. With
+    `request` the link stays on the host the customer is using (their session is there);
+    without it, SITE_URL.
     """
-    return payment_start_url(booking, request)
+    return payment_url_hook.url(booking, request)
 
 
 def busy_block_conflicts(*, resource: Resource, start: datetime, end: datetime) -> bool:

@@ -57,7 +57,8 @@ def payment_start_url(booking, request: HttpRequest | None = None) -> str | None
 
     Built on the host the customer is using when there is a request (their session lives on
     that host, which need not be SITE_URL: `localhost`, another port); SITE_URL otherwise
-    (e-mails, tasks). This is what `bookings.selectors.booking_payment_url` returns.
+    (e-mails, tasks). Installed in bookings' payment link hook, so this is what
+    `bookings.selectors.booking_payment_url` returns.
     """
     if booking.status != booking.Status.PENDING_PAYMENT or not booking.service.payment_required:
         return None
