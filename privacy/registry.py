@@ -3,8 +3,9 @@
 Each category declares the fields holding personal data, its purpose, legal basis and retention,
 how to export a subject's rows and how to erase them (delete, anonymise, or keep under a legal
 hold). Access requests, erasure and the record of processing activities all read this one map,
-so an export can never miss what an erasure would wipe. Categories are registered in
-`PrivacyConfig.ready()` (privacy/categories/).
+so an export can never miss what an erasure would wipe. Each app declares its categories in its
+own `<app>/personal_data.py` (privacy's in privacy/categories/privacy.py), found by
+`PrivacyConfig.ready()`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ approved, used up or expired (10 minutes); Verification Attempts (Twilio's log o
 the number) can only be listed and fetched. Twilio keeps that log as our processor under its
 own retention; a person who wants it gone asks Twilio through us (docs/RETENTION.md). The SMS
 we send through Programmable Messaging are different: erasure deletes them
-(privacy/propagation.py).
+(notifications/personal_data.py: _twilio).
 """
 
 import requests

@@ -56,7 +56,8 @@ def test_every_personal_field_is_covered_by_a_category_or_allow_listed():
     missing = sorted(_candidates() - covered - set(NOT_PERSONAL))
     assert not missing, (
         "Fields that may hold personal data but no data category covers them (add them to a "
-        f"category in privacy/categories/, or to privacy/registry_allowlist.py with a reason): "
+        f"category in its app's personal_data.py, or to privacy/registry_allowlist.py with a "
+        f"reason): "
         f"{missing}"
     )
 
