@@ -35,3 +35,16 @@ def task_publish(task_name: str, *args: Any, countdown: float | None = None, **k
         task.apply_async(args=args, kwargs=kwargs, countdown=countdown)
 
     transaction.on_commit(send)
+
+
+def task_publish_now(
+    task_name: str, *args: Any, retry_policy: dict[str, float] | None = None
+) -> None:
+    """Queue `task_name(*args)` at once, for callers that already run after commit.
+
+    An outbox relay or an on-commit hook has nothing left to wait for. `retry_policy` bounds how
+    long publishing waits for an unreachable broker (Celery's `retry_policy`); the broker's
+    error then reaches the caller, which decides whether it matters.
+    """
+    options = {"retry": True, "retry_policy": retry_policy} if retry_policy else {}
+    _task(task_name).apply_async(args=args, **options)

@@ -7,4 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the booking event receivers)
+        # receivers: connects the booking and consent receivers. tasks: registers the list sync
+        # under its historical name `privacy.tasks.brevo_contact_sync`, which task_publish could
+        # not find through the module that name points at.
+        from . import receivers, tasks  # noqa: F401

@@ -1,4 +1,4 @@
-"""Booking events → outbox rows, written in the booking's own transaction.
+"""Booking events → outbox rows, written in the booking's own transaction; consent → Brevo list.
 
 Connected in NotificationsConfig.ready(). Each receiver only writes rows (message_enqueue);
 nothing is sent before commit. Reminder rows carry their due time; a move or cancellation
@@ -14,9 +14,11 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from bookings.signals import booking_cancelled, booking_confirmed, booking_rescheduled
+from privacy.signals import marketing_consent_recorded
 
 from .ics import booking_ics
 from .models import Message
+from .publish import marketing_list_sync
 from .services import message_enqueue, messages_cancel_for_booking
 
 logger = logging.getLogger(__name__)
@@ -168,3 +170,9 @@ def on_booking_rescheduled(sender, booking, previous_start=None, previous_resour
     )
     if booking.status == booking.Status.CONFIRMED:
         reminders_schedule(booking=booking)
+
+
+@receiver(marketing_consent_recorded, dispatch_uid="notifications.marketing_consent_recorded")
+def on_marketing_consent_recorded(sender, event, **kwargs) -> None:
+    """Mirror the choice to the Brevo marketing list once it commits (the task skips SMS ones)."""
+    marketing_list_sync(event.pk)

@@ -2,8 +2,11 @@
 
 from celery import shared_task
 
+from bookingtjeneste.providers import TransientProviderError
+
 from .services import message_deliver, message_dispatch, outbox_relay
 from .services.delivery import RELAY_BATCH_SIZE
+from .services.marketing_list import marketing_list_sync
 
 
 @shared_task(name="notifications.tasks.send_message", ignore_result=True)
@@ -34,3 +37,18 @@ def relay_outbox() -> int:
         if len(ids) < RELAY_BATCH_SIZE:
             break
     return total
+
+
+# The name it had when privacy owned the list sync: messages already queued (retries can wait an
+# hour) carry it, so it stays although the task now lives with the Brevo adapter.
+@shared_task(
+    name="privacy.tasks.brevo_contact_sync",
+    autoretry_for=(TransientProviderError,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def brevo_contact_sync(consent_event_id: int) -> str:
+    """Mirror a user's current marketing e-mail consent to the Brevo list (idempotent)."""
+    return marketing_list_sync(consent_event_id=consent_event_id)

@@ -12,6 +12,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 
 from ..models import Message
+from ..publish import message_send_now
 from ..rendering import SMS_MAX_LENGTH, language_resolve, message_render
 
 logger = logging.getLogger(__name__)
@@ -26,14 +27,8 @@ def message_dispatch(message_id: int) -> None:
     Runs after commit, in the caller's request: it must never raise (the event already
     committed) and must not hang on a dead broker, hence the short publish retry policy.
     """
-    from ..tasks import send_message
-
     try:
-        send_message.apply_async(
-            (message_id,),
-            retry=True,
-            retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
-        )
+        message_send_now(message_id)
     except Exception:  # broker unreachable: the row is safe in the database
         logger.warning("broker unavailable; message %s left to the relay", message_id)
 

@@ -13,6 +13,7 @@ from bookingtjeneste.client_ip import client_ip
 from ..models import ConsentEvent, ConsentSubjectLink
 from ..purposes import MARKETING_PURPOSES, Purpose
 from ..selectors import policy_version_current, purpose_text_current
+from ..signals import marketing_consent_recorded
 
 logger = logging.getLogger(__name__)
 
@@ -135,9 +136,8 @@ def consent_set(
             user_agent=user_agent_truncate(meta.get("HTTP_USER_AGENT")),
         )
         if purpose in MARKETING_PURPOSES and subject_type == ConsentEvent.SubjectType.USER:
-            from ..tasks import brevo_contact_sync
-
-            brevo_contact_sync.delay_on_commit(event.pk)
+            # Notifications keeps the Brevo marketing list in step, after commit.
+            marketing_consent_recorded.send(sender=ConsentEvent, event=event)
     logger.info(
         "consent recorded",
         extra={"purpose": purpose, "granted": event.granted, "source": source, "event": event.pk},

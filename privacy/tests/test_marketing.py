@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from notifications.tasks import brevo_contact_sync
 from privacy.models import ConsentEvent, MarketingListSync
 from privacy.selectors import has_consent
 from privacy.services import (
@@ -13,7 +14,6 @@ from privacy.services import (
     unsubscribe_token_for,
     unsubscribe_url_for,
 )
-from privacy.tasks import brevo_contact_sync
 
 from .fake_brevo import FakeBrevo
 
