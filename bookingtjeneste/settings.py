@@ -137,7 +137,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/Oslo"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-# Periodic work claims rows from the database (due_at columns), never far-future ETA tasks.
+# Every periodic job, in this one place. Periodic work claims rows from the database (due_at
+# columns), never far-future ETA tasks. Entries name tasks by their registered names.
 CELERY_BEAT_SCHEDULE = {
     "bookings-expire-holds": {
         "task": "bookings.tasks.expire_payment_holds",
@@ -147,6 +148,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.relay_outbox",
         "schedule": timedelta(minutes=1),
     },
+    # Every retention rule, contact-form copies included (rule `contact_messages`, set by the
+    # DPO): they have no entry of their own.
     "privacy-nightly-sweep": {
         "task": "privacy.tasks.run_retention_sweep",
         "schedule": crontab(hour=3, minute=15),
@@ -160,6 +163,26 @@ CELERY_BEAT_SCHEDULE = {
     "privacy-audit-checkpoint": {
         "task": "privacy.tasks.audit_checkpoint_task",
         "schedule": timedelta(hours=1),
+    },
+    # Calendar sync: relay due pushes, pull calendars that are due, renew expiring channels.
+    "calendars-periodic": {
+        "task": "calendars.tasks.calendar_periodic",
+        "schedule": timedelta(minutes=1),
+    },
+    # The DPO's daily digest of open requests and deadlines.
+    "privacy-dpo-digest": {
+        "task": "privacy.tasks.privacy_dpo_digest",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # Safety net: processor erasures whose task was lost or gave up are dispatched again.
+    "privacy-propagation-resume": {
+        "task": "privacy.tasks.privacy_propagation_resume",
+        "schedule": timedelta(hours=1),
+    },
+    # Resumes a material policy-change notification that did not finish.
+    "privacy-policy-change-notify": {
+        "task": "privacy.tasks.policy_change_notify_pending",
+        "schedule": timedelta(minutes=10),
     },
 }
 
@@ -397,10 +420,6 @@ GOOGLE_CALENDAR_API_URL = env("GOOGLE_CALENDAR_API_URL", default="")
 # first; empty → derived from SECRET_KEY (HKDF). Test/staging override for the token endpoint.
 CALENDAR_TOKEN_KEY = env("CALENDAR_TOKEN_KEY", default="")
 GOOGLE_OAUTH_TOKEN_URL = env("GOOGLE_OAUTH_TOKEN_URL", default="")
-CELERY_BEAT_SCHEDULE["calendars-periodic"] = {
-    "task": "calendars.tasks.calendar_periodic",
-    "schedule": timedelta(minutes=1),
-}
 VIPPS_CLIENT_ID = env("VIPPS_CLIENT_ID", default="")
 VIPPS_CLIENT_SECRET = env("VIPPS_CLIENT_SECRET", default="")
 VIPPS_SUBSCRIPTION_KEY = env("VIPPS_SUBSCRIPTION_KEY", default="")
@@ -433,20 +452,6 @@ BREVO_MARKETING_LIST_ID = env.int("BREVO_MARKETING_LIST_ID", default=0)
 MARKETING_EXISTING_CUSTOMER_DAYS = env.int("MARKETING_EXISTING_CUSTOMER_DAYS", default=365)
 # Consent changes per user/visitor (API, privacy centre, cookie banner).
 CONSENT_CHANGE_RATE = env("CONSENT_CHANGE_RATE", default="60/min")
-# Contact-form copies: only the retention sweep's rule `contact_messages` (the DPO sets it).
-# Privacy II (request desk): the DPO's daily digest, and a safety net for processor erasures.
-CELERY_BEAT_SCHEDULE["privacy-dpo-digest"] = {
-    "task": "privacy.tasks.privacy_dpo_digest",
-    "schedule": crontab(hour=7, minute=0),
-}
-CELERY_BEAT_SCHEDULE["privacy-propagation-resume"] = {
-    "task": "privacy.tasks.privacy_propagation_resume",
-    "schedule": timedelta(hours=1),
-}
-CELERY_BEAT_SCHEDULE["privacy-policy-change-notify"] = {
-    "task": "privacy.tasks.policy_change_notify_pending",
-    "schedule": timedelta(minutes=10),
-}
 
 # --- Logging: JSON lines, personal data redacted before anything is written -----------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
