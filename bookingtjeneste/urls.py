@@ -4,8 +4,6 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts import sso
-
 from . import health
 
 # The admin has no login of its own: it goes through allauth, so MFA is always asked.
@@ -23,14 +21,9 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
-    # Ahead of allauth's own route: the same view, its page allowed to reach the provider.
-    path(
-        "accounts/oidc/<str:provider_id>/login/",
-        sso.provider_login,
-        name="openid_connect_login",
-    ),
-    path("accounts/", include("allauth.urls")),
+    # Ahead of allauth: accounts overrides allauth's single sign-on login route.
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include(api_v1)),
