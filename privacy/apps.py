@@ -13,6 +13,12 @@ class PrivacyConfig(AppConfig):
 
         user_logged_in.connect(receivers.link_consent_id_on_login, dispatch_uid="privacy.link")
 
+        from django.core import checks
+
+        from .notices import notices_installed_check
+
+        checks.register(notices_installed_check)
+
         # The personal-data map: every installed app declares its data categories, retention
         # rules, processor erasers and hooks in its personal_data.py (privacy's own included),
         # found as Django finds admin.py; privacy imports none of those apps.

@@ -23,6 +23,14 @@ from django.utils.crypto import salted_hmac
 
 from .audit import audit_log
 from .models import PrivacyRequest, ProcessorErasure
+from .notices import (
+    notice_addresses,
+    notice_bodies,
+    notice_deliver_now,
+    notice_send,
+    notices_redact,
+)
+from .publish import processor_erasure_send
 from .registry import Kept, ProcessorCall, Subject, registry
 
 logger = logging.getLogger(__name__)
@@ -135,18 +143,16 @@ def subject_erase(
                 "processors": result["processors"],
             },
         )
-        confirmation = _confirm(email=email, result=result, request=request) if email else None
-        from .desk_tasks import processor_erasure_run
-
+        confirmation_id = _confirm(email=email, result=result, request=request) if email else None
         for propagation in propagations:
-            processor_erasure_run.delay_on_commit(propagation.pk)
+            processor_erasure_send(propagation.pk)
     if journal and subject.public_id is not None:
         _journal_append({"public_id": str(subject.public_id), "erased_at": erased_at})
     elif journal and (subject.emails or subject.phones):
         keys = sorted(guest_key(value) for value in (*subject.emails, *subject.phones))
         _journal_append({"guest_keys": keys, "erased_at": erased_at})
-    if confirmation is not None:
-        erasure_confirmation_send(message_id=confirmation.pk)
+    if confirmation_id is not None:
+        erasure_confirmation_send(message_id=confirmation_id)
     return result
 
 
@@ -156,7 +162,7 @@ def _guest_id(request: PrivacyRequest | None) -> uuid.UUID:
     return request.public_id if request is not None else uuid.uuid4()
 
 
-def _confirm(*, email: str, result: dict, request: PrivacyRequest | None):
+def _confirm(*, email: str, result: dict, request: PrivacyRequest | None) -> int | None:
     """Queue the confirmation: what was erased and what was kept, why and until when.
 
     Its due time lies a little ahead, so no worker picks it up on its own: the erasure sends it
@@ -164,10 +170,8 @@ def _confirm(*, email: str, result: dict, request: PrivacyRequest | None):
     the process dies in between, the outbox relay sends it when it falls due and the hourly
     `erasure_confirmations_scrub` blanks it after that.
     """
-    from notifications.services import message_enqueue
-
     key = request.public_id if request is not None else timezone.now().timestamp()
-    return message_enqueue(
+    return notice_send(
         template_key=ERASURE_CONFIRMATION_TEMPLATE,
         channel="email",
         idempotency_key=f"privacy-erasure-done-{key}",
@@ -184,13 +188,7 @@ def erasure_confirmation_send(*, message_id: int) -> str:
     transient provider error leaves the row queued for the relay's retries; the scrub then
     happens in `erasure_confirmations_scrub` once it has gone out.
     """
-    from notifications.models import Message
-    from notifications.services import message_deliver
-
-    Message.objects.filter(pk=message_id, status=Message.Status.QUEUED).update(
-        due_at=timezone.now()
-    )
-    status = message_deliver(message_id=message_id)
+    status = notice_deliver_now(message_id=message_id)
     erasure_confirmations_scrub()
     return status
 
@@ -198,13 +196,7 @@ def erasure_confirmation_send(*, message_id: int) -> str:
 def erasure_confirmations_scrub() -> int:
     """Blank the address and text of every erasure confirmation that has left us (sent,
     delivered, or finally failed). Idempotent; runs after each send and hourly."""
-    from notifications.services import message_redaction_values, messages_redactable
-
-    return (
-        messages_redactable(created_before=timezone.now())
-        .filter(template_key=ERASURE_CONFIRMATION_TEMPLATE)
-        .update(**message_redaction_values())
-    )
+    return notices_redact(template_key=ERASURE_CONFIRMATION_TEMPLATE, created_before=timezone.now())
 
 
 def request_subject(request: PrivacyRequest) -> Subject:
@@ -302,8 +294,6 @@ def _guest_addresses_matching(wanted: set[str]) -> list[tuple[str, str]]:
     """Every address a guest can have left in the database, kept if its keyed hash (under the
     current key or a fallback after key rotation) is in `wanted`. A guest has no account, so
     the addresses are read from the tables that hold guests' data; one pass each."""
-    from notifications.models import Message
-
     from .models import ContactMessage
     from .services.contact import CONTACT_TEMPLATE
 
@@ -312,11 +302,9 @@ def _guest_addresses_matching(wanted: set[str]) -> list[tuple[str, str]]:
     candidates = {
         *ContactMessage.objects.values_list("email", flat=True),
         *PrivacyRequest.objects.exclude(contact_email="").values_list("contact_email", flat=True),
-        *Message.objects.exclude(to_address="").values_list("to_address", flat=True),
+        *notice_addresses(),
     }
-    for body in Message.objects.filter(template_key=CONTACT_TEMPLATE).values_list(
-        "body_text", flat=True
-    ):
+    for body in notice_bodies(template_key=CONTACT_TEMPLATE):
         candidates.update(_SENDER_ADDRESS.findall(body))
     secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
     found = {}

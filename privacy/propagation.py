@@ -99,8 +99,9 @@ def processor_erasure_execute(*, propagation_id: int) -> str:
 
 
 def processor_erasures_retry_due() -> list[int]:
-    """Pending propagations whose task was lost or gave up: hand them to the task again."""
-    from .desk_tasks import processor_erasure_run
+    """Pending propagations whose task was lost or gave up: hand them to the task again.
+    Runs in the hourly task, outside a transaction, so each is queued at once."""
+    from .publish import processor_erasure_send
 
     ids = list(
         ProcessorErasure.objects.filter(status=ProcessorErasure.Status.PENDING).values_list(
@@ -108,14 +109,14 @@ def processor_erasures_retry_due() -> list[int]:
         )[:500]
     )
     for propagation_id in ids:
-        processor_erasure_run.delay(propagation_id)
+        processor_erasure_send(propagation_id)
     return ids
 
 
 def processor_erasures_retry(*, propagation_ids: list[int], actor) -> list[int]:
     """The DPO's "try again": reset unfinished propagations and queue them after commit."""
     from .audit import audit_log
-    from .desk_tasks import processor_erasure_run
+    from .publish import processor_erasure_send
 
     unfinished = ProcessorErasure.objects.filter(pk__in=propagation_ids).exclude(
         status=ProcessorErasure.Status.DONE
@@ -124,6 +125,6 @@ def processor_erasures_retry(*, propagation_ids: list[int], actor) -> list[int]:
     with transaction.atomic():
         ProcessorErasure.objects.filter(pk__in=ids).update(status=ProcessorErasure.Status.PENDING)
         for propagation_id in ids:
-            processor_erasure_run.delay_on_commit(propagation_id)
+            processor_erasure_send(propagation_id)
         audit_log(action="erasure.processor_retry", actor=actor, details={"ids": ids})
     return ids

@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from .audit import audit_log
 from .models import PrivacyRequest, SubjectFlag
+from .notices import notice_send
+from .publish import request_carry_out
 
 Type = PrivacyRequest.Type
 Status = PrivacyRequest.Status
@@ -52,11 +54,9 @@ def request_due_at(received_at: datetime) -> datetime:
 
 def _notify(request: PrivacyRequest, template_key: str, context: dict | None = None) -> None:
     """E-mail the subject about their request (account preferred, else the given address)."""
-    from notifications.services import message_enqueue
-
     if request.subject is None and not request.contact_email:
         return
-    message_enqueue(
+    notice_send(
         template_key=template_key,
         channel="email",
         idempotency_key=f"privacy-request-{request.public_id}-{template_key}",
@@ -193,8 +193,6 @@ def request_extend(*, request: PrivacyRequest, by, reason: str) -> PrivacyReques
 
 
 def _approve(request: PrivacyRequest, *, by, now: datetime) -> None:
-    from .desk_tasks import privacy_request_process
-
     request.status = Status.APPROVED
     request.decided_at = now
     request.decided_by = by
@@ -206,7 +204,7 @@ def _approve(request: PrivacyRequest, *, by, now: datetime) -> None:
         obj=request,
         details={"type": request.type, "automatic": by is None},
     )
-    privacy_request_process.delay_on_commit(request.pk)
+    request_carry_out(request.pk)
 
 
 def request_approve(*, request: PrivacyRequest, by) -> PrivacyRequest:
@@ -341,8 +339,6 @@ def is_processing_restricted(user) -> bool:
 def requests_digest_send(*, now: datetime | None = None) -> int:
     """The DPO's daily digest: open requests, those due within 7 days and overdue ones.
     Idempotent per day. Returns the number of open requests listed."""
-    from notifications.services import message_enqueue
-
     from .request_selectors import requests_open_summary
 
     now = now or timezone.now()
@@ -350,7 +346,7 @@ def requests_digest_send(*, now: datetime | None = None) -> int:
     if not summary["open"]:
         return 0
     with transaction.atomic():
-        message_enqueue(
+        notice_send(
             template_key="privacy_dpo_digest",
             channel="email",
             idempotency_key=f"privacy-dpo-digest-{timezone.localdate(now).isoformat()}",

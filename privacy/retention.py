@@ -214,9 +214,8 @@ def _inactive_users(cutoff, as_of):
 
 
 def _inactive_warn(cutoff, as_of, dry_run) -> int:
-    from notifications.services import message_enqueue
-
     from .models import SubjectFlag
+    from .notices import notice_send
 
     # Not warned in this cycle: never, or before the activity that restarted the clock.
     users = _inactive_users(cutoff, as_of).filter(
@@ -235,7 +234,7 @@ def _inactive_warn(cutoff, as_of, dry_run) -> int:
             )
             channel = _inactivity_notice_channel(user)
             if channel:
-                message_enqueue(
+                notice_send(
                     template_key="privacy_inactivity_warning",
                     channel=channel,
                     idempotency_key=(

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 
 from ..models import ContactMessage
+from ..notices import notice_send, notices_redact
 
 CONTACT_TEMPLATE = "contact_message"
 
@@ -21,13 +22,11 @@ def contact_message_submit(*, name: str, email: str, subject: str, message: str)
     Precondition: the caller validated the form (lengths, e-mail syntax) and spam checks.
     Nothing else is stored: no IP address, no user agent, no account link.
     """
-    from notifications.services import message_enqueue
-
     with transaction.atomic():
         copy = ContactMessage.objects.create(
             name=name, email=email, subject=subject, message=message
         )
-        message_enqueue(
+        notice_send(
             template_key=CONTACT_TEMPLATE,
             channel="email",
             idempotency_key=contact_idempotency_key(copy.pk),
@@ -57,10 +56,4 @@ def contact_outbox_copies_redact(*, created_before: datetime) -> int:
     """Blank the text and address of the contact form's e-mails to us sent before a cut-off.
     They are written in the same transaction as their database copy, so the cut-off of the
     copies selects exactly their e-mails."""
-    from notifications.services import message_redaction_values, messages_redactable
-
-    return (
-        messages_redactable(created_before=created_before)
-        .filter(template_key=CONTACT_TEMPLATE)
-        .update(**message_redaction_values())
-    )
+    return notices_redact(template_key=CONTACT_TEMPLATE, created_before=created_before)

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..models import PolicyVersion
+from ..notices import notice_send
+from ..publish import policy_change_announce
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +32,7 @@ def policy_version_publish(*, version: PolicyVersion) -> PolicyVersion:
         locked.published_at = timezone.now()
         locked.save(update_fields=["published_at"])
         if locked.is_material_change and not _is_first_version(locked):
-            from ..tasks import policy_change_notify
-
-            policy_change_notify.delay_on_commit(locked.pk)
+            policy_change_announce(locked.pk)
     return locked
 
 
@@ -54,8 +54,6 @@ def policy_change_notify_batch(
     rows, and the outbox idempotency key makes a repeated batch harmless. Returns how many users
     the batch covered; 0 means done (and marks the version completed).
     """
-    from notifications.services import message_enqueue
-
     with transaction.atomic():
         locked = PolicyVersion.objects.select_for_update().get(pk=version.pk)
         if locked.notification_completed_at is not None or locked.published_at is None:
@@ -81,7 +79,7 @@ def policy_change_notify_batch(
         )
         centre_url = settings.SITE_URL + reverse("privacy:centre")
         for user in users:
-            message_enqueue(
+            notice_send(
                 template_key="policy_changed",
                 channel="email",
                 idempotency_key=f"privacy-policy-changed-{locked.version}-{user.public_id}",
