@@ -1,6 +1,6 @@
-"""Privacy II: export and erasure of a heavy subject, and the retention sweep at scale.
+"""Privacy: export and erasure of a heavy subject, and the retention sweep at scale.
 
-Targets (issue 7): export of a subject with 5,000 bookings and 20,000 messages < 3 s; erasure of
+Targets: export of a subject with 5,000 bookings and 20,000 messages < 3 s; erasure of
 that subject < 2 s; sweep over 1,000,000 expired outbox rows < 60 s on PostgreSQL (SQLite runs
 100,000 rows: the embedded default is not where a million-row outbox lives). Query counts per
 export/erasure are printed next to the number of categories: they must not grow with rows.

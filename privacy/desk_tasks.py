@@ -1,4 +1,4 @@
-"""Privacy II tasks: request processing, erasure propagation, retention sweep, DPO digest.
+"""Request-desk tasks: request processing, erasure propagation, retention sweep, DPO digest.
 
 Registered under `privacy.tasks.*` names (the beat schedule refers to them) but kept in their
 own module; PrivacyConfig.ready() imports it. They take ids only and are idempotent.

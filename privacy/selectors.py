@@ -12,7 +12,7 @@ from django.utils import timezone
 from .models import ConsentEvent, ConsentSubjectLink, PolicyVersion, PurposeText
 from .purposes import COOKIE_PURPOSES, DEFINITIONS, Purpose, PurposeDefinition
 
-# Privacy II registers checks here (Art. 18 restriction): any True answers no for everything.
+# The request desk registers checks here (Art. 18 restriction): any True answers no for everything.
 RESTRICTION_CHECKS: list[Callable[[object], bool]] = []
 
 # Cookie choices are asked again after this long (Datatilsynet recommends at most 12 months).

@@ -69,7 +69,8 @@ def test_phone_customer_gets_booking_mail_but_never_account_mail(
     client, settings, django_capture_on_commit_callbacks
 ):
     """Booked by phone, no password: the confirmation goes to the address given, but nothing
-    about an account the person never made (issue 11), e.g. a password reset for it."""
+    about an account the person never made, e.g. a password reset for it (it would tell them
+    someone made one in their name, or invite them to take it over)."""
     settings.EMAIL_BACKEND = "notifications.backends.OutboxEmailBackend"
     with django_capture_on_commit_callbacks(execute=True):
         booking = _phone_booking("ringer@example.com")

@@ -55,7 +55,7 @@ def test_customers_can_set_up_mfa_too(client):
     assert "otpauth://" in response.content.decode() or response.context["form"]
 
 
-# Staff pages outside /admin/ (issue 11): the calendar connection page, the privacy request
+# Staff pages outside /admin/: the calendar connection page, the privacy request
 # desk, receipts, the API with a session. MFA is asked before any of them.
 STAFF_PAGES_OUTSIDE_ADMIN = ["/calendar/", "/privacy/requests/", "/my/bookings/", "/contact/"]
 

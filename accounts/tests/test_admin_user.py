@@ -1,5 +1,5 @@
 """The user admin: the DPO rectifies personal data; only Administrators change roles, flags and
-passwords (issue 11: the DPO could make itself superuser and reset any password)."""
+passwords (otherwise the DPO could make itself superuser and reset any password)."""
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret

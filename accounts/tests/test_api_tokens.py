@@ -1,5 +1,6 @@
 """API tokens for scripts and apps: issued and revoked at /api/v1/auth/token/, shown once,
-stored only as a hash, revoked when the password changes or is reset (issue 11)."""
+stored only as a hash, revoked when the password changes or is reset (a stolen token must not
+outlive the password it was issued under)."""
 
 import re
 

@@ -1,5 +1,5 @@
-"""Existing and unknown addresses do the same expensive work (issue 11: sign-up took 46 ms for
-a registered address and 484 ms for a new one, revealing who has an account).
+"""Existing and unknown addresses do the same expensive work (sign-up once took 46 ms for a
+registered address and 484 ms for a new one, revealing who has an account).
 
 The work is counted with a test-only hasher (accounts/tests/hashers.py), not timed: the
 password hasher is what made the difference."""

@@ -1,4 +1,4 @@
-"""Phone booking never reveals an account (issue 11): staff of one supplier typing a registered
+"""Phone booking never reveals an account: staff of one supplier typing a registered
 e-mail must not learn that person's name, number or anything else the form did not receive."""
 
 import pytest

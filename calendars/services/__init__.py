@@ -1,5 +1,6 @@
 """Calendar sync writes. Split by direction: push.py (ours → Google), pull.py (Google → us),
-connections.py (OAuth grant, push channels), privacy.py (export and scrub for Privacy II)."""
+connections.py (OAuth grant, push channels), privacy.py (export and scrub
+for access and erasure requests)."""
 
 from .connections import (
     connection_connect_console,

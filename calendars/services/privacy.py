@@ -1,4 +1,4 @@
-"""Hooks for Privacy II: export what we sent to Google about a person, and scrub it.
+"""Privacy hooks: export what we sent to Google about a person, and scrub it.
 
 What the calendar integration holds about a customer: EventMirror rows (booking reference,
 event id, sync state) and the events in suppliers' Google calendars, whose content is the

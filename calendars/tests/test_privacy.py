@@ -1,4 +1,4 @@
-"""Privacy II hooks: export what went to Google, scrub a person's events; tokens at rest."""
+"""Privacy hooks: export what went to Google, scrub a person's events; tokens at rest."""
 
 from datetime import timedelta
 

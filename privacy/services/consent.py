@@ -18,7 +18,7 @@ from ..signals import marketing_consent_recorded
 logger = logging.getLogger(__name__)
 
 
-# H3's Brevo webhook handler records unsubscribes/complaints with source "email": the same thing.
+# The Brevo webhook handler records unsubscribes/complaints with source "email": the same thing.
 SOURCE_ALIASES = {"email": ConsentEvent.Source.EMAIL_UNSUBSCRIBE.value}
 
 

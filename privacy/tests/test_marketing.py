@@ -122,7 +122,7 @@ def test_token_for_a_non_marketing_purpose_is_refused():
         unsubscribe_token_for(user=UserFactory(), purpose="analytics_cookies")
 
 
-def test_h3_email_source_alias_is_recorded_as_email_unsubscribe():
+def test_brevo_email_source_alias_is_recorded_as_email_unsubscribe():
     user = UserFactory()
     event = consent_set(subject=user, purpose="marketing_email", granted=False, source="email")
     assert event.source == "email_unsubscribe"

@@ -29,7 +29,7 @@ def test_centre_lists_every_purpose_with_one_toggle_that_works_without_js(client
         assert f'value="{purpose}"' in html
     assert html.count('name="granted" value="1"') == 6  # everything off by default
     assert 'href="/contact/"' in html and "Datatilsynet" in html
-    assert 'href="/privacy/requests/"' in html  # export / deletion requests (Privacy II)
+    assert 'href="/privacy/requests/"' in html  # export / deletion requests (the request desk)
 
     response = client.post("/privacy/centre/", {"purpose": "marketing_email", "granted": "1"})
     assert response.status_code == 302
