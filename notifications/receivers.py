@@ -14,6 +14,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from bookings.signals import booking_cancelled, booking_confirmed, booking_rescheduled
+from bookingtjeneste.signals import receipt_issued, refund_succeeded
 from privacy.signals import marketing_consent_recorded
 
 from .ics import booking_ics
@@ -176,3 +177,11 @@ def on_booking_rescheduled(sender, booking, previous_start=None, previous_resour
 def on_marketing_consent_recorded(sender, event, **kwargs) -> None:
     """Mirror the choice to the Brevo marketing list once it commits (the task skips SMS ones)."""
     marketing_list_sync(event.pk)
+
+
+@receiver(receipt_issued, dispatch_uid="notifications.receipt_issued")
+@receiver(refund_succeeded, dispatch_uid="notifications.refund_succeeded")
+def on_payment_notice(sender, notice=None, **kwargs) -> None:
+    """The customer's e-mail about a receipt or a refund, in the payment's own transaction."""
+    if notice is not None:
+        message_enqueue(channel=Message.Channel.EMAIL, purpose="transactional", **notice)

@@ -1,26 +1,23 @@
-"""Messages to the customer about money, sent through the notifications outbox."""
+"""Messages to the customer about money: payments announces the event with the e-mail it
+calls for (bookingtjeneste.signals); notifications writes the outbox row in the same
+transaction. Payments never imports notifications (they are siblings)."""
 
 from django.conf import settings
 from django.urls import reverse
 
 from bookingtjeneste.money import format_nok
+from bookingtjeneste.signals import receipt_issued, refund_succeeded
 
 from ..models import Receipt, Refund
 
 
-def _enqueue(**kwargs) -> None:
-    # Imported here: notifications depends on bookings, and payments must load without it.
-    from notifications.services import message_enqueue
-
-    message_enqueue(channel="email", purpose="transactional", **kwargs)
-
-
 def customer_notify_receipt(*, receipt: Receipt) -> None:
-    """Queue the receipt e-mail (call inside the transaction that issued the receipt)."""
+    """Announce the receipt and its e-mail (call inside the transaction that issued it)."""
     order = receipt.order
     if order.customer is None:
+        receipt_issued.send(sender=Receipt, receipt=receipt, notice=None)
         return
-    _enqueue(
+    notice = dict(
         template_key="receipt",
         idempotency_key=f"payments-receipt-{receipt.public_id}",
         recipient=order.customer,
@@ -52,14 +49,17 @@ def customer_notify_receipt(*, receipt: Receipt) -> None:
             "currency": order.currency,
         },
     )
+    receipt_issued.send(sender=Receipt, receipt=receipt, notice=notice)
 
 
 def customer_notify_refund(*, refund: Refund) -> None:
-    """Queue the "money on its way back" e-mail once a refund has succeeded."""
+    """Announce a succeeded refund and its "money on its way back" e-mail (inside the
+    transaction that records it)."""
     order = refund.payment.order
     if order.customer is None:
+        refund_succeeded.send(sender=Refund, refund=refund, notice=None)
         return
-    _enqueue(
+    notice = dict(
         template_key="payment_refunded",
         idempotency_key=f"payments-refund-{refund.public_id}",
         recipient=order.customer,
@@ -74,3 +74,4 @@ def customer_notify_refund(*, refund: Refund) -> None:
             "slot_taken": refund.reason == Refund.Reason.SLOT_TAKEN,
         },
     )
+    refund_succeeded.send(sender=Refund, refund=refund, notice=notice)

@@ -14,6 +14,7 @@ from ..models import Order, Payment, Refund
 from ..providers.base import ProviderState
 from ..providers.console import SIMULATED_STATUS_KEY
 from ..providers.registry import registry
+from ..publish import payment_capture_later
 from ..selectors import providers_offered, retention_date_for
 from .notify import customer_notify_receipt
 from .orders import order_get_or_create
@@ -221,9 +222,7 @@ def payment_apply_state(*, payment: Payment, state: ProviderState) -> Payment:
             refund_create(payment=payment, amount_ore=None, reason=refund_reason)
 
         if capture_needed:
-            from ..tasks import capture_payment
-
-            capture_payment.delay_on_commit(payment.pk)
+            payment_capture_later(payment.pk)
     return payment
 
 

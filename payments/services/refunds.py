@@ -11,6 +11,7 @@ from ..locks import lock_refund_chain
 from ..models import Order, Payment, Refund
 from ..providers.base import RefundResult
 from ..providers.registry import registry
+from ..publish import payment_refresh_later, refund_send_later
 from ..selectors import payment_refundable_ore, payment_settings_for, retention_date_for
 from .notify import customer_notify_refund
 from .orders import order_extend_retention
@@ -33,8 +34,6 @@ def refund_create(
     Works inside or outside a surrounding transaction; locks the payment row so concurrent
     refunds can never exceed what was paid. Raises ValidationError for an impossible amount.
     """
-    from ..tasks import send_refund
-
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         refundable = payment_refundable_ore(payment=payment)
@@ -53,7 +52,7 @@ def refund_create(
             # During or after an erasure (the booking is cancelled as part of it).
             restricted=payment.restricted or payment.order.restricted,
         )
-        send_refund.delay_on_commit(refund.pk)
+        refund_send_later(refund.pk)
     return refund
 
 
@@ -126,9 +125,7 @@ def refund_apply_result(*, refund: Refund, result: RefundResult) -> Refund:
                     payment.status = Payment.Status.CANCELLED
                 else:
                     # Part of the reservation was captured (a fee): record it from the provider.
-                    from ..tasks import refresh_payment
-
-                    refresh_payment.delay_on_commit(payment.pk)
+                    payment_refresh_later(payment.pk)
             payment.save(update_fields=["refunded_ore", "status", "updated_at"])
             if payment.receipts.filter(kind="sale").exists():
                 receipt_issue(payment=payment, refund=refund)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from ..models import Payment, Refund, WebhookEvent
 from ..providers.base import WebhookNotification
 from ..providers.registry import registry
+from ..publish import webhook_event_process_later
 from ..selectors import retention_date_for
 from .payments import payment_refresh
 from .refunds import refund_poll
@@ -33,8 +34,6 @@ def webhook_event_record(
     payment = Payment.objects.filter(references, provider=provider, is_console=False).first()
     if payment is None:
         return None
-    from ..tasks import process_webhook_event
-
     event_id = notification.event_id
     stateless = not registry.get(provider).webhook_has_event_ids
     if stateless:
@@ -53,7 +52,7 @@ def webhook_event_record(
                 retain_until=retention_date_for(),
                 restricted=payment.restricted,
             )
-            process_webhook_event.delay_on_commit(event.pk)
+            webhook_event_process_later(event.pk)
     except IntegrityError:
         event = WebhookEvent.objects.get(provider=provider, event_id=event_id)
         if stateless and event.status != WebhookEvent.Status.RECEIVED:
@@ -63,7 +62,7 @@ def webhook_event_record(
                 WebhookEvent.objects.filter(pk=event.pk).update(
                     status=WebhookEvent.Status.RECEIVED, processed_at=None
                 )
-                process_webhook_event.delay_on_commit(event.pk)
+                webhook_event_process_later(event.pk)
     return event
 
 
