@@ -17,3 +17,7 @@ from django.dispatch import Signal
 receipt_issued = Signal()
 # kwargs: refund (payments.Refund), notice — the provider confirmed a refund: money on its way.
 refund_succeeded = Signal()
+# kwargs: connection (calendars.CalendarConnection), notices — a list of e-mail notices shaped
+# as above without "language" and "booking", one per staff member of the calendar's supplier:
+# Google stopped accepting the connection's grant, so it needs connecting again.
+calendar_needs_reauth = Signal()

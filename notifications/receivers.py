@@ -14,7 +14,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from bookings.signals import booking_cancelled, booking_confirmed, booking_rescheduled
-from bookingtjeneste.signals import receipt_issued, refund_succeeded
+from bookingtjeneste.signals import calendar_needs_reauth, receipt_issued, refund_succeeded
 from privacy.signals import marketing_consent_recorded
 
 from .ics import booking_ics
@@ -185,3 +185,10 @@ def on_payment_notice(sender, notice=None, **kwargs) -> None:
     """The customer's e-mail about a receipt or a refund, in the payment's own transaction."""
     if notice is not None:
         message_enqueue(channel=Message.Channel.EMAIL, purpose="transactional", **notice)
+
+
+@receiver(calendar_needs_reauth, dispatch_uid="notifications.calendar_needs_reauth")
+def on_calendar_needs_reauth(sender, notices=(), **kwargs) -> None:
+    """The supplier's staff are asked to connect a calendar again, in the same transaction."""
+    for notice in notices:
+        message_enqueue(channel=Message.Channel.EMAIL, **notice)

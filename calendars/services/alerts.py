@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import SupplierStaff
+from bookingtjeneste.signals import calendar_needs_reauth
 
 from ..models import CalendarConnection
 
@@ -18,9 +19,10 @@ TEMPLATE_KEY = "calendar_reauth"
 
 def connection_mark_needs_reauth(*, connection_id: int, code: str) -> bool:
     """Set an active connection to `needs_reauth` and e-mail each staff member of its supplier
-    once per such transition. Returns False when it was not active (nothing changes)."""
-    from notifications.services import message_enqueue
+    once per such transition. Returns False when it was not active (nothing changes).
 
+    The e-mails are announced with `calendar_needs_reauth` inside this transaction; the
+    notifications app writes them to its outbox (calendars never imports it: siblings)."""
     now = timezone.now()
     with transaction.atomic():
         connection = (
@@ -45,14 +47,18 @@ def connection_mark_needs_reauth(*, connection_id: int, code: str) -> bool:
             .select_related("user")
             .order_by("pk")
         )
-        for membership in staff:
-            message_enqueue(
+        notices = [
+            dict(
                 template_key=TEMPLATE_KEY,
-                channel="email",
                 idempotency_key=(
                     f"calendar-reauth:{connection.pk}:{membership.user_id}:{now:%Y%m%dT%H%M%S%f}"
                 ),
                 recipient=membership.user,
                 context=context,
             )
+            for membership in staff
+        ]
+        calendar_needs_reauth.send(
+            sender=CalendarConnection, connection=connection, notices=notices
+        )
     return True
