@@ -7,6 +7,13 @@ from django.core.cache import cache
 from bookingtjeneste.client_ip import client_ip
 
 
+def rate_parse(value: str) -> tuple[int, int]:
+    """A rate setting such as "10/m" as (attempts, window in seconds)."""
+    count, _slash, period = value.partition("/")
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[:1] or "m"]
+    return int(count), seconds
+
+
 def rate_limit_exceeded(*, scope: str, key: str, limit: int, window_seconds: int) -> bool:
     """Count one attempt for (scope, key); True once more than `limit` fall in the window.
 

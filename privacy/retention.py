@@ -391,6 +391,13 @@ def retention_rule_apply(*, key: str, as_of: datetime | None = None) -> int:
     return RULES.get(key).apply(as_of - timedelta(days=rule.period_days), as_of, False)
 
 
+def contact_messages_purge(*, now: datetime | None = None) -> int:
+    """Delete the database copies older than the DPO's retention rule `contact_messages` (the
+    one period; the nightly sweep applies the same rule), with their outbox e-mails' text.
+    Idempotent; returns how many copies were deleted; 0 while the DPO paused the rule."""
+    return retention_rule_apply(key="contact_messages", as_of=now)
+
+
 def retention_preview(*, as_of: datetime | None = None) -> dict[str, int]:
     """What the next sweep would do (counts per rule), without recording a run."""
     return _apply_rules(as_of or timezone.now(), dry_run=True)

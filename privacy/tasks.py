@@ -7,7 +7,7 @@ from celery import shared_task
 def contact_messages_purge_task() -> int:
     """Kept so a queued or externally scheduled call still works: applies the DPO's rule
     `contact_messages`, which the nightly retention sweep applies anyway (no own schedule)."""
-    from .services import contact_messages_purge
+    from .retention import contact_messages_purge
 
     return contact_messages_purge()
 

@@ -7,7 +7,7 @@ from .consent import (
     ip_truncate,
     user_agent_truncate,
 )
-from .contact import contact_message_submit, contact_messages_purge
+from .contact import contact_message_submit
 from .cookies import cookie_choice_record
 from .marketing import (
     InvalidUnsubscribeToken,
@@ -25,7 +25,6 @@ __all__ = [
     "consent_set",
     "consent_subject_link",
     "contact_message_submit",
-    "contact_messages_purge",
     "cookie_choice_record",
     "ip_truncate",
     "marketing_basis_for",

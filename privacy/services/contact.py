@@ -43,15 +43,6 @@ def contact_message_submit(*, name: str, email: str, subject: str, message: str)
     return copy
 
 
-def contact_messages_purge(*, now: datetime | None = None) -> int:
-    """Delete the database copies older than the DPO's retention rule `contact_messages` (the
-    one period; the nightly sweep applies the same rule), with their outbox e-mails' text.
-    Idempotent; returns how many copies were deleted; 0 while the DPO paused the rule."""
-    from ..retention import retention_rule_apply
-
-    return retention_rule_apply(key="contact_messages", as_of=now)
-
-
 def contact_outbox_copies_redact(*, created_before: datetime) -> int:
     """Blank the text and address of the contact form's e-mails to us sent before a cut-off.
     They are written in the same transaction as their database copy, so the cut-off of the

@@ -8,7 +8,8 @@ from django.utils import timezone
 from notifications.models import Message
 from privacy.consent_context import ConsentContext
 from privacy.models import ContactMessage
-from privacy.services import consent_set, contact_messages_purge
+from privacy.retention import contact_messages_purge
+from privacy.services import consent_set
 from privacy.tasks import contact_messages_purge_task
 
 pytestmark = pytest.mark.django_db

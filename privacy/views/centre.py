@@ -9,22 +9,16 @@ from django.utils.translation import gettext as _
 
 from ..forms import ConsentToggleForm
 from ..models import ConsentEvent, MarketingBasis
-from ..ratelimit import client_key, rate_limit_exceeded
+from ..ratelimit import client_key, rate_limit_exceeded, rate_parse
 from ..selectors import consent_states, privacy_signal_refuses
 from ..services import consent_set, marketing_basis_for, marketing_choice_offered
-
-
-def _rate(value: str) -> tuple[int, int]:
-    count, _slash, period = value.partition("/")
-    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[:1] or "m"]
-    return int(count), seconds
 
 
 @login_required
 def centre(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ConsentToggleForm(request.POST)
-        limit, window = _rate(settings.CONSENT_CHANGE_RATE)
+        limit, window = rate_parse(settings.CONSENT_CHANGE_RATE)
         if rate_limit_exceeded(
             scope="consent", key=client_key(request), limit=limit, window_seconds=window
         ):

@@ -13,11 +13,10 @@ from django.views.decorators.http import require_POST
 
 from ..cookie_register import cookie_register
 from ..forms import CookieChoiceForm
-from ..ratelimit import client_key, rate_limit_exceeded
+from ..ratelimit import client_key, rate_limit_exceeded, rate_parse
 from ..selectors import cookie_purpose_choices
 from ..services import cookie_choice_record
 from ..services.cookies import cookie_domains, tracking_cookies_to_expire
-from .centre import _rate
 
 CONSENT_COOKIE_MAX_AGE = 60 * 60 * 24 * 395  # 13 months: the choice is asked again after 12
 
@@ -83,7 +82,7 @@ def cookie_consent(request: HttpRequest) -> HttpResponse:
         # Without JavaScript "Choose" opens the full settings page; with it, the banner expands.
         query = f"?next={next_url}" if next_url != "/" else ""
         return HttpResponseRedirect(reverse("privacy:cookie-settings") + query)
-    limit, window = _rate(settings.CONSENT_CHANGE_RATE)
+    limit, window = rate_parse(settings.CONSENT_CHANGE_RATE)
     if rate_limit_exceeded(
         scope="cookie", key=client_key(request), limit=limit, window_seconds=window
     ):
