@@ -31,8 +31,10 @@ test: install
 bench: install
 	$(BIN)/python benchmarks/run.py
 
+# ruff, then the layering of the apps (import-linter contract in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 check-deploy: install
 	DEBUG=0 SECRET_KEY=$$(openssl rand -hex 40 2>/dev/null || echo ci-only-$$RANDOM$$RANDOM-a-long-random-value-for-the-check) \
