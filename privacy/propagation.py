@@ -15,16 +15,18 @@ from django.core import checks
 from django.db import transaction
 from django.utils import timezone
 
+from bookingtjeneste.providers import PermanentProviderError, TransientProviderError
+
 from .models import ProcessorErasure
 
 logger = logging.getLogger(__name__)
 
 
-class ProcessorUnavailable(Exception):
+class ProcessorUnavailable(TransientProviderError):
     """Network error, 5xx, 429, or work still in flight: try again later."""
 
 
-class ProcessorRefused(Exception):
+class ProcessorRefused(PermanentProviderError):
     """A permanent refusal (bad credentials, invalid request): a person must look at it."""
 
 
