@@ -57,6 +57,10 @@ MIDDLEWARE = [
     "bookingtjeneste.middleware.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses pages and API responses (WhiteNoise above serves static files pre-compressed).
+    # Before every middleware that reads or changes the body. BREACH: the CSRF token is masked
+    # anew per request and Django's gzip adds random padding bytes, so HTML stays compressed.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
