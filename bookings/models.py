@@ -1,6 +1,6 @@
 import secrets
 from decimal import Decimal
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -365,7 +365,10 @@ class BusyBlock(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.resource}: {self.start:%d.%m %H:%M}–{self.end:%H:%M}"
+        # In the supplier's own time: this is what the admin's messages and lists show staff.
+        zone = ZoneInfo(self.resource.supplier.time_zone)
+        start, end = self.start.astimezone(zone), self.end.astimezone(zone)
+        return f"{self.resource}: {start:%d.%m %H:%M}–{end:%H:%M}"
 
 
 def generate_booking_reference() -> str:

@@ -377,3 +377,19 @@ def test_service_list_writes_prices_as_receipts_do(staff_client, world):
     Service.objects.filter(pk=world.objects["mine"][Service].pk).update(price_ore=123_450)
     response = staff_client.get(admin_url(Service, "changelist"))
     assert "1\u00a0234,50 kr" in response.content.decode()
+
+
+def test_block_time_success_message_shows_the_suppliers_local_time(staff_client, world, monday):
+    resource = world.objects["mine"][Resource]
+    data = {
+        "resource": resource.pk,
+        "start_0": monday.isoformat(),
+        "start_1": "12:00",
+        "end_0": monday.isoformat(),
+        "end_1": "13:30",
+        "note": "lunsj",
+    }
+    response = staff_client.post(admin_url(BusyBlock, "add"), data, follow=True)
+    shown = " ".join(str(message) for message in response.context["messages"])
+    # The staff member typed 12:00–13:30 Oslo time; the message must not say 11:00 (UTC).
+    assert "12:00–13:30" in shown, shown
