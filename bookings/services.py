@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -214,12 +214,47 @@ def _free_resource(
     """First candidate whose blocked interval is free right now (call inside the transaction)."""
     _end, blocked_start, blocked_end = _blocked_interval(service, start)
     ids = [resource.pk for resource in candidates]
+    overlapping = _overlapping(
+        Booking.objects.filter(resource_id__in=ids), blocked_start, blocked_end
+    )
+    # One statement for the usual case: which resources hold an overlapping booking or busy
+    # block, and whether any of those bookings is a payment hold that has run out.
+    expired_hold = Q(status=Booking.Status.PENDING_PAYMENT, hold_expires_at__lte=now)
+    busy = (
+        overlapping.filter(status__in=Booking.BLOCKING_STATUSES)
+        .annotate(
+            expired=ExpressionWrapper(expired_hold, output_field=BooleanField()),
+            booking_id=F("pk"),
+        )
+        .values_list("resource_id", "expired", "booking_id")
+        .order_by()  # SQLite allows no ORDER BY inside a UNION (Booking has a default one)
+        .union(
+            BusyBlock.objects.filter(
+                resource_id__in=ids, start__lt=blocked_end, end__gt=blocked_start
+            )
+            .annotate(
+                expired=Value(False, output_field=BooleanField()),
+                booking_id=Value(None, output_field=IntegerField()),
+            )
+            .values_list("resource_id", "expired", "booking_id")
+            .order_by(),
+            all=True,
+        )
+    )
+    rows = list(busy)
+    if not any(expired for _resource_id, expired, _booking_id in rows):
+        taken = {
+            resource_id
+            for resource_id, _expired, booking_id in rows
+            if booking_id is None or booking_id != exclude_booking_id
+        }
+        for resource in candidates:
+            if resource.pk not in taken:
+                return resource
+        raise SlotUnavailable()
     # Expired payment holds must not block: cancel the overlapping ones first, in this
     # transaction, or the exclusion constraint would still see them.
-    _expire_holds(
-        _overlapping(Booking.objects.filter(resource_id__in=ids), blocked_start, blocked_end),
-        now=now,
-    )
+    _expire_holds(overlapping, now=now)
     taken = set(
         _overlapping(
             Booking.objects.filter(resource_id__in=ids, status__in=Booking.BLOCKING_STATUSES),

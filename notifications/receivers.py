@@ -1,6 +1,6 @@
 """Booking events → outbox rows, written in the booking's own transaction; consent → Brevo list.
 
-Connected in NotificationsConfig.ready(). Each receiver only writes rows (message_enqueue);
+Connected in NotificationsConfig.ready(). Each receiver only writes rows (one INSERT per event);
 nothing is sent before commit. Reminder rows carry their due time; a move or cancellation
 suppresses the queued ones in the same transaction, so no stale reminder can go out.
 """
@@ -20,7 +20,7 @@ from privacy.signals import marketing_consent_recorded
 from .ics import booking_ics
 from .models import Message
 from .publish import marketing_list_sync
-from .services import message_enqueue, messages_cancel_for_booking
+from .services import message_enqueue, messages_cancel_for_booking, messages_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -63,37 +63,50 @@ def reminder_offsets(supplier) -> list[int]:
     return offsets
 
 
-def _enqueue_pair(*, booking, template_key: str, key_prefix: str, context: dict, **extra) -> None:
+def _pair(*, booking, template_key: str, key_prefix: str, context: dict, **extra) -> list[dict]:
+    """The e-mail and SMS of one booking message, as message_enqueue arguments."""
     customer = booking.customer
-    for channel in CHANNELS:
-        message_enqueue(
-            template_key=template_key,
-            channel=channel,
-            idempotency_key=f"{key_prefix}:{channel}",
-            recipient=customer,
-            language=booking.language,
-            context=context,
-            booking=booking,
-            attachments=extra.get("attachments") if channel == Message.Channel.EMAIL else None,
-            due_at=extra.get("due_at"),
-        )
+    return [
+        {
+            "template_key": template_key,
+            "channel": channel,
+            "idempotency_key": f"{key_prefix}:{channel}",
+            "recipient": customer,
+            "language": booking.language,
+            "context": context,
+            "booking": booking,
+            "attachments": extra.get("attachments") if channel == Message.Channel.EMAIL else None,
+            "due_at": extra.get("due_at"),
+        }
+        for channel in CHANNELS
+    ]
 
 
-def reminders_schedule(*, booking) -> None:
-    """Reminder rows for each offset still in the future (call inside the booking's transaction)."""
+def _enqueue_pair(**kwargs) -> None:
+    messages_enqueue(_pair(**kwargs))
+
+
+def _reminders(*, booking, context: dict) -> list[dict]:
+    """Reminder messages for each offset still in the future."""
     now = timezone.now()
-    context = booking_context(booking)
+    requests = []
     for offset in reminder_offsets(booking.supplier):
         due_at = booking.start - timedelta(minutes=offset)
         if due_at <= now:
             continue  # booked too late for this reminder; the confirmation covers it
-        _enqueue_pair(
+        requests += _pair(
             booking=booking,
             template_key=REMINDER_TEMPLATE,
             key_prefix=f"booking:{booking.pk}:reminder:{offset}m:{_version(booking)}",
             context={**context, "offset_minutes": offset},
             due_at=due_at,
         )
+    return requests
+
+
+def reminders_schedule(*, booking) -> None:
+    """Reminder rows for each offset still in the future (call inside the booking's transaction)."""
+    messages_enqueue(_reminders(booking=booking, context=booking_context(booking)))
 
 
 def _ics_attachment(booking, *, sequence: int) -> list[dict]:
@@ -117,14 +130,18 @@ def _sequence(booking) -> int:
 def on_booking_confirmed(sender, booking, **kwargs) -> None:
     if booking.customer is None:
         return
-    _enqueue_pair(
-        booking=booking,
-        template_key="booking_confirmation",
-        key_prefix=f"booking:{booking.pk}:confirmation",
-        context=booking_context(booking),
-        attachments=_ics_attachment(booking, sequence=0),
+    context = booking_context(booking)
+    # Confirmation and reminders: one INSERT for all rows of the booking.
+    messages_enqueue(
+        _pair(
+            booking=booking,
+            template_key="booking_confirmation",
+            key_prefix=f"booking:{booking.pk}:confirmation",
+            context=context,
+            attachments=_ics_attachment(booking, sequence=0),
+        )
+        + _reminders(booking=booking, context=context)
     )
-    reminders_schedule(booking=booking)
 
 
 @receiver(booking_cancelled, dispatch_uid="notifications.booking_cancelled")

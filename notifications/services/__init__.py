@@ -9,6 +9,7 @@ from .outbox import (
     message_redaction_values,
     message_retry,
     messages_cancel_for_booking,
+    messages_enqueue,
     messages_redactable,
 )
 
@@ -22,6 +23,7 @@ __all__ = [
     "message_redaction_values",
     "message_retry",
     "messages_cancel_for_booking",
+    "messages_enqueue",
     "messages_redactable",
     "outbox_relay",
 ]

@@ -5,8 +5,9 @@ import logging
 import re
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
+from django.db.models.constants import OnConflict
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
@@ -39,22 +40,45 @@ def _dispatch_on_commit(message: Message) -> None:
     transaction.on_commit(lambda: message_dispatch(message_id))
 
 
-def _message_create(*, dispatch: bool = True, **fields) -> Message | None:
-    """Insert one outbox row; None if its idempotency key exists. Works inside any transaction."""
-    if Message.objects.filter(idempotency_key=fields["idempotency_key"]).exists():
-        return None
-    try:
-        # A savepoint, so a concurrent duplicate does not break the caller's transaction.
-        with transaction.atomic():
-            message = Message.objects.create(**fields)
-    except IntegrityError:
-        if Message.objects.filter(idempotency_key=fields["idempotency_key"]).exists():
-            return None
-        raise
-    if dispatch and message.due_at <= timezone.now():
-        Message.objects.filter(pk=message.pk).update(dispatched_at=timezone.now())
-        _dispatch_on_commit(message)
-    return message
+def _messages_insert(messages: list[Message], *, dispatch: bool = True) -> list[Message | None]:
+    """Insert outbox rows in ONE statement; None in place of each whose idempotency key exists.
+
+    INSERT ... ON CONFLICT DO NOTHING RETURNING id, idempotency_key: a key that already exists
+    (or a concurrent transaction is inserting) is skipped without an error, so no savepoint and
+    no existence check are needed, and only the rows really written come back. bulk_create()
+    cannot say which rows it skipped with ignore_conflicts, hence the insert query it uses.
+    """
+    now = timezone.now()
+    unique: dict[str, Message] = {}
+    for message in messages:
+        unique.setdefault(message.idempotency_key, message)  # a repeated key: the first wins
+        if dispatch and message.due_at <= now:
+            message.dispatched_at = now  # handed to a worker after commit (below)
+    if not unique:
+        return []
+    opts = Message._meta
+    fields = [field for field in opts.concrete_fields if field is not opts.pk]
+    rows = Message.objects._insert(
+        list(unique.values()),
+        fields=fields,
+        returning_fields=[opts.pk, opts.get_field("idempotency_key")],
+        on_conflict=OnConflict.IGNORE,
+    )
+    # A single skipped row comes back as None (Django fetches one row for one object).
+    inserted = {key: pk for pk, key in filter(None, rows)}
+    result: list[Message | None] = []
+    for message in messages:
+        pk = inserted.get(message.idempotency_key)
+        if pk is None or unique[message.idempotency_key] is not message:
+            result.append(None)
+            continue
+        message.pk = pk
+        message._state.adding = False
+        message._state.db = Message.objects.db
+        if message.dispatched_at is not None:
+            _dispatch_on_commit(message)
+        result.append(message)
+    return result
 
 
 def _with_stop_instruction(text: str, *, language: str) -> str:
@@ -81,7 +105,32 @@ def _with_unsubscribe_link(text: str, html: str, *, url: str, language: str) -> 
     return text, html
 
 
-def message_enqueue(
+def message_enqueue(**fields) -> Message | None:
+    """Render a message now and write it to the outbox; it is sent after commit (or at due_at).
+
+    Call inside the transaction of the event that causes the message, so both commit or roll
+    back together. `recipient` is a User (preferred: the address is read when sending, and
+    consent is checked then); `to_address` only for people without an account. Returns None
+    when `idempotency_key` already exists: the same message is never created twice.
+    `attachments`: [{"name", "content_type", "content" (text)}], e-mail only.
+    Raises ValueError for bad arguments and TemplateDoesNotExist for a missing template.
+    Arguments: those of _message_build.
+    """
+    [message] = messages_enqueue([fields])
+    return message
+
+
+def messages_enqueue(requests: list[dict]) -> list[Message | None]:
+    """message_enqueue for several messages of one event, written in one INSERT statement.
+
+    Each request holds message_enqueue's arguments; the result has a Message, or None for an
+    idempotency key that already exists, at each request's position. All are checked and
+    rendered before anything is written, so a bad one writes none.
+    """
+    return _messages_insert([_message_build(**request) for request in requests])
+
+
+def _message_build(
     *,
     template_key: str,
     channel: str,
@@ -94,16 +143,8 @@ def message_enqueue(
     purpose: str = "transactional",
     booking=None,
     attachments: list[dict] | None = None,
-) -> Message | None:
-    """Render a message now and write it to the outbox; it is sent after commit (or at due_at).
-
-    Call inside the transaction of the event that causes the message, so both commit or roll
-    back together. `recipient` is a User (preferred: the address is read when sending, and
-    consent is checked then); `to_address` only for people without an account. Returns None
-    when `idempotency_key` already exists: the same message is never created twice.
-    `attachments`: [{"name", "content_type", "content" (text)}], e-mail only.
-    Raises ValueError for bad arguments and TemplateDoesNotExist for a missing template.
-    """
+) -> Message:
+    """Check and render one message into an unsaved outbox row (see message_enqueue)."""
     if channel not in CHANNELS:
         raise ValueError(f"Unknown channel {channel!r}.")
     if purpose not in PURPOSES:
@@ -119,8 +160,6 @@ def message_enqueue(
         raise ValueError("Marketing messages need a recipient user.")
     if attachments and channel != Message.Channel.EMAIL:
         raise ValueError("Only e-mails carry attachments.")
-    if Message.objects.filter(idempotency_key=idempotency_key).exists():
-        return None
 
     resolved_language = language_resolve(language=language, recipient=recipient, booking=booking)
     context = {"recipient": recipient, "booking": booking, **(context or {})}
@@ -139,7 +178,7 @@ def message_enqueue(
         body_text, body_html = _with_unsubscribe_link(
             body_text, body_html, url=context["unsubscribe_url"], language=resolved_language
         )
-    return _message_create(
+    return Message(
         channel=channel,
         template_key=template_key,
         language=resolved_language,
@@ -181,20 +220,25 @@ def message_enqueue_prerendered(
             f"{to_address}|{subject}|{body_text}|{timezone.now().isoformat()}".encode()
         ).hexdigest()
     )
-    return _message_create(
-        channel=Message.Channel.EMAIL,
-        template_key=template_key,
-        language=getattr(recipient, "preferred_language", "") or "nb",
-        purpose=Message.Purpose.TRANSACTIONAL,
-        recipient=recipient,
-        to_address=to_address.strip(),
-        subject=" ".join(subject.split())[:255],
-        body_text=body_text,
-        body_html=body_html,
-        attachments=list(attachments or []),
-        due_at=timezone.now(),
-        idempotency_key=key[:200],
+    [message] = _messages_insert(
+        [
+            Message(
+                channel=Message.Channel.EMAIL,
+                template_key=template_key,
+                language=getattr(recipient, "preferred_language", "") or "nb",
+                purpose=Message.Purpose.TRANSACTIONAL,
+                recipient=recipient,
+                to_address=to_address.strip(),
+                subject=" ".join(subject.split())[:255],
+                body_text=body_text,
+                body_html=body_html,
+                attachments=list(attachments or []),
+                due_at=timezone.now(),
+                idempotency_key=key[:200],
+            )
+        ]
     )
+    return message
 
 
 def messages_cancel_for_booking(*, booking, template_keys: tuple[str, ...], reason: str) -> int:
