@@ -30,6 +30,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "dateexception": ("view", "add", "change", "delete"),
             "busyblock": ("view", "add", "change", "delete"),
             "booking": ("view", "add", "change"),
+            "calendarfeedtoken": ("view", "add", "change"),
         },
         "payments": {
             "order": ("view",),

@@ -1,3 +1,4 @@
+import hashlib
 import secrets
 from decimal import Decimal
 from zoneinfo import ZoneInfo, available_timezones
@@ -455,6 +456,9 @@ class Booking(models.Model):
         verbose_name=_("cancelled by user"),
     )
     cancellation_reason = models.CharField(_("cancellation reason"), max_length=500, blank=True)
+    # iCalendar SEQUENCE: grows by one with every save after creation, so a calendar that
+    # already holds the event (e-mail attachment, feed) replaces it when the booking changes.
+    sequence = models.PositiveIntegerField(_("calendar sequence"), default=0, editable=False)
 
     class Meta:
         ordering = ["-start"]
@@ -491,6 +495,59 @@ class Booking(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            self.sequence += 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "sequence"}
+        super().save(*args, **kwargs)
+
     @property
     def price(self) -> Decimal:
         return Decimal(self.price_ore) / 100
+
+
+def hash_feed_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class CalendarFeedToken(models.Model):
+    """A private iCalendar subscription URL for a supplier, or one of its resources (staff).
+
+    Only the SHA-256 of the secret is stored: the URL is shown once when the token is made,
+    and revoking it (revoked_at) makes the URL answer 404 from then on.
+    """
+
+    supplier = models.ForeignKey(
+        Supplier,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed_tokens",
+        verbose_name=_("supplier"),
+    )
+    resource = models.ForeignKey(
+        Resource,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="calendar_feed_tokens",
+        verbose_name=_("resource"),
+        help_text=_("Leave empty for a feed of the whole supplier."),
+    )
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    # No "created by": the admin's history records who made it, and this holds no person.
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return self.label or str(self.resource or self.supplier)
+
+    def clean(self) -> None:
+        if self.resource_id and self.supplier_id and self.resource.supplier_id != self.supplier_id:
+            raise ValidationError({"resource": _("Choose one of the supplier's own resources.")})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feed_views, views
 
 app_name = "bookings"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("my/bookings/<str:reference>/calendar.ics", views.booking_ics_download, name="ics"),
     path("my/bookings/<str:reference>/cancel/", views.booking_cancel, name="cancel"),
     path("my/bookings/<str:reference>/reschedule/", views.booking_reschedule, name="reschedule"),
+    path("calendar/feed/<str:token>.ics", feed_views.calendar_feed, name="calendar_feed"),
 ]

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import services
-from .calendar import booking_ics
 from .exceptions import BookingError, InvalidBooking, SlotUnavailable
 from .forms import BookingCancelForm, BookingConfirmForm, parse_slot_start
+from .ical import booking_ics
 from .models import Booking, Service
 from .selectors import (
     booking_can_be_changed_by_customer,

@@ -14,6 +14,7 @@ NOT_PERSONAL: dict[str, str] = {
     "bookings.BusyBlock.external_id": "a Google event id of the supplier's busy time; no content",
     "bookings.BusyBlock.note": "staff's note on blocked time of a resource; the admin help text "
     "forbids customer details (bookings carry those)",
+    "bookings.CalendarFeedToken.token_hash": "hash of a random calendar-feed token",
     "bookings.DateException.reason": "why a supplier is closed on a date (holiday, course)",
     "bookings.Resource.description": _CONFIG,
     "bookings.Resource.name": "the display name of a chair/room/staff member that the supplier "

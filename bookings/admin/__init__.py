@@ -27,6 +27,7 @@ from ..models import (
     Supplier,
     SupplierStaff,
 )
+from . import feeds  # noqa: F401  (registers the calendar feed admin)
 from .forms import BusyBlockForm, DateExceptionForm, OpeningHoursFormSet
 from .scoping import ScopedInline, SupplierScopedAdmin
 from .views import BookingAdminViews

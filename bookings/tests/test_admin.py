@@ -13,6 +13,7 @@ from accounts.tests.factories import StaffUserFactory, UserFactory
 from bookings.models import (
     Booking,
     BusyBlock,
+    CalendarFeedToken,
     DateException,
     OpeningHours,
     Resource,
@@ -81,7 +82,7 @@ def test_every_bookings_model_admin_is_scoped():
     from bookings.admin.scoping import SupplierScopedAdmin
 
     registered = [m for m in django_admin.site._registry if m._meta.app_label == "bookings"]
-    assert set(registered) == {*SCOPED, SupplierStaff}
+    assert set(registered) == {*SCOPED, SupplierStaff, CalendarFeedToken}
     for model in registered:
         assert isinstance(django_admin.site._registry[model], SupplierScopedAdmin), model
 
