@@ -13,11 +13,11 @@ from django.conf import settings
 from django.dispatch import receiver
 from django.utils import timezone
 
+from bookings.ical import booking_ics
 from bookings.signals import booking_cancelled, booking_confirmed, booking_rescheduled
 from bookingtjeneste.signals import calendar_needs_reauth, receipt_issued, refund_succeeded
 from privacy.signals import marketing_consent_recorded
 
-from .ics import booking_ics
 from .models import Message
 from .publish import marketing_list_sync
 from .services import message_enqueue, messages_cancel_for_booking, messages_enqueue
@@ -109,21 +109,15 @@ def reminders_schedule(*, booking) -> None:
     messages_enqueue(_reminders(booking=booking, context=booking_context(booking)))
 
 
-def _ics_attachment(booking, *, sequence: int) -> list[dict]:
+def _ics_attachment(booking) -> list[dict]:
+    # The same writer as the download and the staff feed; SEQUENCE is the booking's own.
     return [
         {
             "name": f"{booking.reference}.ics",
             "content_type": "text/calendar; charset=utf-8; method=PUBLISH",
-            "content": booking_ics(booking=booking, sequence=sequence),
+            "content": booking_ics(booking),
         }
     ]
-
-
-def _sequence(booking) -> int:
-    # Grows with every change and never goes back: seconds since the booking was created,
-    # plus one so the first change is above the confirmation's 0.
-    created = booking.created_at or timezone.now()
-    return max(int((timezone.now() - created).total_seconds()), 0) + 1
 
 
 @receiver(booking_confirmed, dispatch_uid="notifications.booking_confirmed")
@@ -138,7 +132,7 @@ def on_booking_confirmed(sender, booking, **kwargs) -> None:
             template_key="booking_confirmation",
             key_prefix=f"booking:{booking.pk}:confirmation",
             context=context,
-            attachments=_ics_attachment(booking, sequence=0),
+            attachments=_ics_attachment(booking),
         )
         + _reminders(booking=booking, context=context)
     )
@@ -184,7 +178,7 @@ def on_booking_rescheduled(sender, booking, previous_start=None, previous_resour
             ),
             "previous_resource": previous_resource,
         },
-        attachments=_ics_attachment(booking, sequence=_sequence(booking)),
+        attachments=_ics_attachment(booking),
     )
     if booking.status == booking.Status.CONFIRMED:
         reminders_schedule(booking=booking)
