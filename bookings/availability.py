@@ -16,6 +16,7 @@ the result. The whole run is O((n + m) log(n + m) + slots), with the per-slot pa
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -24,6 +25,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import repeat
 from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
+
+import holidays
 
 # Aware datetimes, or POSIX seconds (the selector reads them so from PostgreSQL: cheaper).
 Interval = tuple[datetime, datetime] | tuple[int, int]
@@ -169,6 +172,47 @@ def opening_wall_clock(
             return []
         return merge_intervals((row.start, row.end) for row in chosen if row.start and row.end)
     return weekly.get(day.weekday(), [])
+
+
+@functools.cache
+def _public_holidays_of_year(year: int) -> frozenset[date]:
+    # Computed by the `holidays` library (Easter-based days move every year); cached per year,
+    # so the slot engine pays for a year once per process and never asks the database.
+    return frozenset(holidays.country_holidays("NO", years=year))
+
+
+def norwegian_public_holidays(first: date, last: date) -> list[date]:
+    """Norwegian public holidays (Sundays not counted as such) in [first, last], sorted."""
+    return sorted(
+        day
+        for year in range(first.year, last.year + 1)
+        for day in _public_holidays_of_year(year)
+        if first <= day <= last
+    )
+
+
+def public_holiday_closures(
+    *, holiday_dates: Iterable[date], overrides: Sequence[DateOverride], resource_ids: Iterable[int]
+) -> list[DateOverride]:
+    """Closed overrides for public holidays, weaker than the supplier's own date exceptions.
+
+    A supplier-wide exception on the holiday (say, open 10–14 on Easter Monday) decides the day
+    for everyone; a staff member's own exception decides it for them; everyone else is closed.
+    Per-resource closures (not one supplier-wide one) are what let those exceptions win.
+    """
+    taken: dict[date, set[int | None]] = defaultdict(set)
+    for row in overrides:
+        taken[row.date].add(row.resource_id)
+    closures = []
+    for day in holiday_dates:
+        if None in taken[day]:
+            continue
+        closures.extend(
+            DateOverride(date=day, resource_id=rid, is_closed=True)
+            for rid in resource_ids
+            if rid not in taken[day]
+        )
+    return closures
 
 
 def merge_intervals(intervals: Iterable[tuple[T, T]]) -> list[tuple[T, T]]:

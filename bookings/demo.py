@@ -154,18 +154,17 @@ def _next_weekday(weekday: int, weeks: int = 1) -> date:
 
 
 def _seed_exceptions(supplier: Supplier, resources: list[Resource]) -> None:
-    """Norwegian public holidays closed for everyone, one short day, one staff day off."""
-    year = timezone.localdate().year
-    for day, reason in (
-        (date(year, 5, 1), "Arbeidernes dag"),
-        (date(year, 5, 17), "Grunnlovsdag"),
-        (date(year, 12, 24), "Julaften"),
-        (date(year, 12, 25), "1. juledag"),
-        (date(year, 12, 26), "2. juledag"),
-    ):
-        DateException.objects.get_or_create(
-            supplier=supplier, resource=None, date=day, defaults={"reason": reason}
-        )
+    """Christmas Eve closed, one short day, one staff day off.
+
+    Public holidays need no rows: suppliers close on them by default (closed_on_public_holidays).
+    Christmas Eve is no public holiday in Norway, so closing on it is the salon's own choice.
+    """
+    DateException.objects.get_or_create(
+        supplier=supplier,
+        resource=None,
+        date=date(timezone.localdate().year, 12, 24),
+        defaults={"reason": "Julaften"},
+    )
     short_day = _next_weekday(4, weeks=2)  # a Friday with shorter opening
     DateException.objects.get_or_create(
         supplier=supplier,

@@ -84,6 +84,16 @@ class Supplier(models.Model):
         default=default_reminder_offsets,
         validators=[validate_reminder_offsets],
     )
+    # Default on: most Norwegian businesses close on public holidays; a supplier that opens
+    # on one day adds a date exception, one that always opens turns this off.
+    closed_on_public_holidays = models.BooleanField(
+        _("closed on public holidays"),
+        default=True,
+        help_text=_(
+            "Norwegian public holidays (Easter, 17 May, Christmas…) are closed every year. "
+            "A date exception on a holiday overrides it."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -20,6 +20,8 @@ from .availability import (
     SlotRules,
     WeeklyHours,
     free_slot_table,
+    norwegian_public_holidays,
+    public_holiday_closures,
 )
 from .exceptions import InvalidBooking
 from .hooks import payment_url_hook
@@ -164,20 +166,32 @@ def weekly_hours_of(resource_ids: list[int]) -> list[WeeklyHours]:
 
 
 def date_overrides_of(
-    *, supplier_id: int, resource_ids: list[int], date_from: date, date_to: date
+    *,
+    supplier: Supplier,
+    resource_ids: list[int],
+    date_from: date,
+    date_to: date,
 ) -> list[DateOverride]:
-    """Date exceptions of the resources and supplier-wide ones, over local dates (inclusive)."""
-    return [
+    """Date exceptions of the resources and supplier-wide ones, over local dates (inclusive),
+    plus the Norwegian public holidays when the supplier closes on them (computed, no query)."""
+    rows = [
         DateOverride(date=day, resource_id=rid, is_closed=closed, start=start, end=end)
         for day, rid, closed, start, end in DateException.objects.filter(
             Q(resource__isnull=True) | Q(resource_id__in=resource_ids),
-            supplier_id=supplier_id,
+            supplier_id=supplier.pk,
             date__gte=date_from,
             date__lte=date_to,
         )
         .order_by()
         .values_list("date", "resource_id", "is_closed", "start_time", "end_time")
     ]
+    if supplier.closed_on_public_holidays and date_from <= date_to:
+        rows += public_holiday_closures(
+            holiday_dates=norwegian_public_holidays(date_from, date_to),
+            overrides=rows,
+            resource_ids=resource_ids,
+        )
+    return rows
 
 
 @dataclass(frozen=True)
@@ -239,7 +253,7 @@ def slots_for_service(
     range_end = datetime.combine(date_to + timedelta(days=2), time.min, tzinfo=tz)
 
     overrides = date_overrides_of(
-        supplier_id=service.supplier_id, resource_ids=ids, date_from=date_from, date_to=date_to
+        supplier=service.supplier, resource_ids=ids, date_from=date_from, date_to=date_to
     )
     busy: dict[int, list[tuple[int, int]]] = {rid: [] for rid in ids}
     bookings = blocking_bookings(now=now).filter(

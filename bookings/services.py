@@ -171,7 +171,7 @@ def _validate_time(
         now=now,
         weekly_hours=weekly_hours_of(ids),
         overrides=date_overrides_of(
-            supplier_id=service.supplier_id, resource_ids=ids, date_from=day, date_to=day
+            supplier=service.supplier, resource_ids=ids, date_from=day, date_to=day
         ),
     )
     if not any(slot.start == start for slot in offered):

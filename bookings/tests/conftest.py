@@ -5,6 +5,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from accounts.tests.factories import StaffUserFactory, UserFactory
+from bookings.availability import norwegian_public_holidays
 from bookings.models import SupplierStaff
 
 from .factories import ResourceFactory, ServiceFactory, SupplierFactory
@@ -49,7 +50,11 @@ def other_customer(db):
 
 @pytest.fixture
 def monday() -> date:
-    return next_weekday(0)
+    # Suppliers close on public holidays (Easter and Whit Monday are Mondays): skip them.
+    day = next_weekday(0)
+    while norwegian_public_holidays(day, day):
+        day += timedelta(days=7)
+    return day
 
 
 def staff_for(supplier):
