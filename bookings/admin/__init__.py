@@ -28,7 +28,7 @@ from ..models import (
     SupplierStaff,
 )
 from . import feeds  # noqa: F401  (registers the calendar feed admin)
-from .forms import BusyBlockForm, DateExceptionForm, OpeningHoursFormSet
+from .forms import BusyBlockForm, DateExceptionForm, OpeningHoursFormSet, ServiceAdminForm
 from .scoping import ScopedInline, SupplierScopedAdmin
 from .views import BookingAdminViews
 
@@ -70,6 +70,7 @@ class ResourceAdmin(SupplierScopedAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(SupplierScopedAdmin):
+    form = ServiceAdminForm
     list_display = ["name", "supplier", "duration_minutes", "price_display", "payment_mode"]
     list_filter = ["payment_mode", "is_active"]
     search_fields = ["name"]

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from itertools import pairwise
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from ..exceptions import InvalidBooking
-from ..models import BusyBlock, DateException, OpeningHours, Resource, Service, Supplier
+from ..models import (
+    MAX_PRICE_ORE,
+    BusyBlock,
+    DateException,
+    OpeningHours,
+    Resource,
+    Service,
+    Supplier,
+)
 from ..selectors import busy_block_conflicts, supplier_time_zone
 from ..services import checked_start
 
@@ -58,6 +68,85 @@ class OpeningHoursFormSet(BaseInlineFormSet):
                         "d": f"{previous[1]:%H:%M}",
                     },
                 )
+
+
+def kroner_display(amount_ore: int) -> str:
+    """Integer øre as the active language writes kroner: `1 890,00` (nb), `1,890.00` (en)."""
+    thousands = formats.get_format("THOUSAND_SEPARATOR")
+    decimal = formats.get_format("DECIMAL_SEPARATOR")
+    sign = "-" if amount_ore < 0 else ""
+    kroner, ore = divmod(abs(amount_ore), 100)
+    return f"{sign}{kroner:,}".replace(",", thousands) + f"{decimal}{ore:02d}"
+
+
+# After spaces and the language's thousands separator are gone: digits, one optional separator.
+_AMOUNT = re.compile(r"-?\d+(?:[.,]\d*)?")
+
+
+class KronerField(forms.Field):
+    """An amount typed in kroner (`1 890,00`, `1890`, `1890.5`), cleaned to integer øre.
+
+    The model keeps integer øre; only the admin form speaks kroner. Both `,` and `.` are taken
+    as the decimal separator, except the language's own thousands separator (`,` in English).
+    """
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+    default_error_messages = {
+        "invalid": _("Enter an amount in kroner, for example 1 890,00."),
+        "min_value": _("The amount cannot be negative."),
+        "max_decimal_places": _("Use at most two decimals (whole øre)."),
+        "max_value": _("The amount can be at most %(max)s kr."),
+    }
+
+    def __init__(self, *, max_ore: int = MAX_PRICE_ORE, **kwargs) -> None:
+        self.max_ore = max_ore
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        # Initial values come from the model as øre; typed values are shown back as typed.
+        if isinstance(value, int) and not isinstance(value, bool):
+            return kroner_display(value)
+        return value
+
+    def to_python(self, value) -> int | None:
+        if value in self.empty_values:
+            return None
+        text = re.sub(r"\s", "", str(value))  # spaces, no-break and narrow no-break spaces
+        thousands = formats.get_format("THOUSAND_SEPARATOR")
+        if thousands.strip() and thousands != formats.get_format("DECIMAL_SEPARATOR"):
+            text = text.replace(thousands, "")
+        if not _AMOUNT.fullmatch(text):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            kroner = Decimal(text.replace(",", "."))
+        except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if kroner < 0:
+            raise ValidationError(self.error_messages["min_value"], code="min_value")
+        if (kroner * 100) % 1:  # 12,340 is fine (whole øre), 12,345 is not
+            raise ValidationError(
+                self.error_messages["max_decimal_places"], code="max_decimal_places"
+            )
+        ore = int(kroner * 100)
+        if ore > self.max_ore:
+            raise ValidationError(
+                self.error_messages["max_value"],
+                code="max_value",
+                params={"max": kroner_display(self.max_ore)},
+            )
+        return ore
+
+
+class ServiceAdminForm(forms.ModelForm):
+    """Price and deposit typed and shown in kroner; stored as øre like everywhere else."""
+
+    price_ore = KronerField(label=_("price (kr, incl. VAT)"))
+    deposit_ore = KronerField(label=_("deposit (kr)"), required=False)
+
+    class Meta:
+        model = Service
+        # The admin decides which fields show (and scopes them); this form only retypes two.
+        fields = "__all__"  # noqa: DJ007
 
 
 class DateExceptionForm(forms.ModelForm):

@@ -68,7 +68,7 @@ SERVICE_LIMITS = [
     ("slot_interval_minutes", 4, 5, 1440, 1441),
     ("minimum_notice_minutes", None, 0, 525_600, 525_601),
     ("booking_horizon_days", 0, 1, 730, 731),
-    ("price_ore", None, 0, 99_999_999, 100_000_000),
+    # price_ore is typed in kroner in the admin: its limits are in test_admin_prices.py.
     ("sort_order", None, 0, 9999, 10_000),
 ]
 
