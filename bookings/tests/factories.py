@@ -12,6 +12,9 @@ class SupplierFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Salong {n}")
     slug = factory.Sequence(lambda n: f"salong-{n}")
     cancellation_deadline_hours = 24
+    # Tests book on dates computed from today, which may fall on a public holiday (Easter
+    # Monday, Christmas): open on holidays unless a test is about them (test_public_holidays).
+    closed_on_public_holidays = False
 
 
 class ResourceFactory(factory.django.DjangoModelFactory):

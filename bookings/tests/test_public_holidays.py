@@ -22,7 +22,8 @@ HOLIDAYS = [date(2027, 5, 17), date(2027, 3, 29), date(2031, 5, 17), date(2031, 
 
 def _service(**supplier_fields):
     # The factory's resource is open 09–17 every day of the week, Saturdays included.
-    return ServiceFactory(supplier=SupplierFactory(**supplier_fields), booking_horizon_days=365)
+    supplier = SupplierFactory(**{"closed_on_public_holidays": True, **supplier_fields})
+    return ServiceFactory(supplier=supplier, booking_horizon_days=365)
 
 
 def _slot_days(service, day: date, *, span: int = 1) -> set[date]:
