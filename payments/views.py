@@ -66,8 +66,12 @@ def choose_provider(request: HttpRequest, reference: str) -> HttpResponse:
         except PaymentNotPossible as error:
             form.add_error(None, _messages_for(error.code))
             status = 409
-        except ProviderError:
-            logger.warning("payment provider refused to start a payment", exc_info=True)
+        except ProviderError as error:
+            # The code only: a provider's error text can echo the customer's details.
+            logger.warning(
+                "payment provider refused to start a payment",
+                extra={"provider": form.cleaned_data["provider"], "code": error.code},
+            )
             form.add_error(
                 None,
                 _("The payment provider could not be reached. Try again or choose another method."),

@@ -7,14 +7,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from .audit import audit_log
 from .consent_proof import consent_proof, consent_proof_csv, subject_resolve
 from .models import (
     ConsentEvent,
@@ -26,7 +25,7 @@ from .models import (
     PurposeText,
 )
 from .purposes import Purpose
-from .services import consent_set, policy_version_publish
+from .services import consent_withdraw_for_person, policy_version_publish
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -160,17 +159,11 @@ class ConsentEventAdmin(ReadOnlyAdmin):
         # POST: the subject is an e-mail address, which must not sit in URLs, history or logs.
         form = WithdrawalForm(request.POST or None)
         if form.is_valid():
-            person = form.cleaned_data["subject"]
-            purposes = form.cleaned_data["purposes"]
-            with transaction.atomic():
-                for purpose in purposes:
-                    consent_set(subject=person, purpose=purpose, granted=False, source="admin")
-                audit_log(
-                    action="consent_withdrawn_for_person",
-                    actor=request.user,
-                    subject=person,
-                    details={"purposes": sorted(purposes)},
-                )
+            consent_withdraw_for_person(
+                subject=form.cleaned_data["subject"],
+                purposes=form.cleaned_data["purposes"],
+                actor=request.user,
+            )
             messages.success(request, _("The withdrawal is recorded in the consent ledger."))
             return redirect("admin:privacy_consentevent_changelist")
         context = {

@@ -4,6 +4,7 @@ from .consent import (
     ConsentConfigurationError,
     consent_set,
     consent_subject_link,
+    consent_withdraw_for_person,
     ip_truncate,
     user_agent_truncate,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "InvalidUnsubscribeToken",
     "consent_set",
     "consent_subject_link",
+    "consent_withdraw_for_person",
     "contact_message_submit",
     "cookie_choice_record",
     "ip_truncate",

@@ -167,3 +167,28 @@ def consent_subject_link(*, user, consent_id: object) -> ConsentSubjectLink | No
         return ConsentSubjectLink.objects.filter(
             consent_id=consent_uuid, user_public_id=user.public_id
         ).first()
+
+
+def consent_withdraw_for_person(*, subject, purposes: list[str], actor) -> list[ConsentEvent]:
+    """Record a withdrawal the person sent by e-mail, letter or phone, entered by the DPO.
+
+    One ledger event per purpose (source "admin") and one audit entry naming the purposes,
+    together or not at all. Raises ValueError for an unknown purpose before anything is written.
+    """
+    from ..audit import audit_log
+
+    unknown = set(purposes) - set(Purpose.values)
+    if unknown:
+        raise ValueError(f"Unknown consent purposes: {sorted(unknown)!r}")
+    with transaction.atomic():
+        events = [
+            consent_set(subject=subject, purpose=purpose, granted=False, source="admin")
+            for purpose in purposes
+        ]
+        audit_log(
+            action="consent_withdrawn_for_person",
+            actor=actor,
+            subject=subject,
+            details={"purposes": sorted(purposes)},
+        )
+    return events
