@@ -4,7 +4,6 @@ register, processor erasures, and the record of processing activities (Art. 30).
 Actions stay thin: each calls one service in privacy.request_desk / privacy.retention.
 """
 
-import csv
 from datetime import date
 
 from django import forms
@@ -17,6 +16,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from bookingtjeneste.spreadsheet import csv_attachment, spreadsheet_csv
 
 from .art30 import art30_records, art30_rows
 from .art30_pdf import art30_pdf_render
@@ -397,11 +398,8 @@ def record_of_processing(request: HttpRequest) -> HttpResponse:
     records = art30_records()
     export_format = request.GET.get("format")
     if export_format == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="behandlingsprotokoll.csv"'
-        response.write("\ufeff")
-        csv.writer(response, delimiter=";").writerows(art30_rows(records))
-        return response
+        header, *rows = art30_rows(records)
+        return csv_attachment(spreadsheet_csv(header, rows), filename="behandlingsprotokoll.csv")
     if export_format == "pdf":
         pdf = art30_pdf_render(art30_rows(records), generated_at=timezone.localtime())
         response = HttpResponse(pdf, content_type="application/pdf")
