@@ -4,8 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
+from bookingtjeneste.secret_tokens import secret_token_hash
+
 from .models import ApiToken
-from .services import api_token_hash
 
 
 class HashedTokenAuthentication(TokenAuthentication):
@@ -14,7 +15,9 @@ class HashedTokenAuthentication(TokenAuthentication):
     model = ApiToken
 
     def authenticate_credentials(self, key: str):
-        token = ApiToken.objects.select_related("user").filter(key_hash=api_token_hash(key)).first()
+        token = (
+            ApiToken.objects.select_related("user").filter(key_hash=secret_token_hash(key)).first()
+        )
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not token.user.is_active:

@@ -2,6 +2,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from bookingtjeneste.secret_tokens import secret_token_hash
+
 from . import roles
 from .models import User
 
@@ -87,12 +89,6 @@ def user_record_signup_choices(
         )
 
 
-def api_token_hash(raw: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 @transaction.atomic
 def api_token_issue(*, user: User) -> str:
     """A new API token for `user`, replacing any earlier one. Returns the raw token: the only
@@ -103,7 +99,7 @@ def api_token_issue(*, user: User) -> str:
 
     raw = secrets.token_urlsafe(32)
     ApiToken.objects.filter(user=user).delete()
-    ApiToken.objects.create(user=user, key_hash=api_token_hash(raw), prefix=raw[:8])
+    ApiToken.objects.create(user=user, key_hash=secret_token_hash(raw), prefix=raw[:8])
     return raw
 
 

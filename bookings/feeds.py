@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
+from bookingtjeneste.secret_tokens import secret_token_hash
+
 from .models import (
     MAX_BOOKING_HORIZON_DAYS,
     Booking,
@@ -21,7 +23,6 @@ from .models import (
     Resource,
     Service,
     Supplier,
-    hash_feed_token,
 )
 
 FEED_DAYS_BACK = 30
@@ -45,7 +46,7 @@ def calendar_feed_create(
         supplier=supplier,
         resource=resource,
         label=label,
-        token_hash=hash_feed_token(token),
+        token_hash=secret_token_hash(token),
     )
     return NewFeed(feed=feed, token=token)
 
@@ -62,7 +63,7 @@ def calendar_feed_for_token(token: str) -> CalendarFeedToken | None:
         return None
     return (
         CalendarFeedToken.objects.select_related("supplier", "resource")
-        .filter(token_hash=hash_feed_token(token), revoked_at__isnull=True)
+        .filter(token_hash=secret_token_hash(token), revoked_at__isnull=True)
         .first()
     )
 

@@ -1,4 +1,3 @@
-import hashlib
 import secrets
 from decimal import Decimal
 from zoneinfo import ZoneInfo, available_timezones
@@ -516,10 +515,6 @@ class Booking(models.Model):
     @property
     def price(self) -> Decimal:
         return Decimal(self.price_ore) / 100
-
-
-def hash_feed_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class CalendarFeedToken(models.Model):

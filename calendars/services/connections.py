@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import secrets
@@ -18,6 +17,7 @@ from django.utils import timezone
 
 from bookings.models import Booking, BusyBlock, Resource
 from bookingtjeneste.providers import PermanentProviderError, TransientProviderError
+from bookingtjeneste.secret_tokens import secret_token_hash
 
 from .. import publish
 from ..google import CalendarAuthorizationError, OAuthTokens
@@ -30,10 +30,6 @@ logger = logging.getLogger(__name__)
 
 CHANNEL_TTL = timedelta(days=7)  # Google's maximum for events.watch
 RENEW_BEFORE = timedelta(days=1)
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def webhooks_enabled() -> bool:
@@ -162,7 +158,7 @@ def connection_renew_channel(*, connection_id: int, force: bool = False) -> str:
     old = (connection.channel_id, connection.channel_resource_id)
     CalendarConnection.objects.filter(pk=connection_id).update(
         channel_id=channel_id,
-        channel_token_hash=_token_hash(token),
+        channel_token_hash=secret_token_hash(token),
         channel_resource_id=str(answer.get("resourceId", ""))[:255],
         channel_expires_at=expires_at,
     )
@@ -181,7 +177,7 @@ def connection_for_notification(*, channel_id: str, token: str, resource_id: str
     ).first()
     if connection is None or not connection.channel_token_hash:
         return None
-    if not hmac.compare_digest(connection.channel_token_hash, _token_hash(token)):
+    if not hmac.compare_digest(connection.channel_token_hash, secret_token_hash(token)):
         return None
     if (
         resource_id
