@@ -34,7 +34,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         feed_ics(calendar_feed_bookings(feed), name=name),
         content_type="text/calendar; charset=utf-8",
     )
-    # The customer names and phone numbers in it are the salon's alone.
+    # Bookings of the salon alone: never cached by a proxy, never indexed.
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"

@@ -32,21 +32,17 @@ def _location(booking: Booking) -> str:
 
 
 def _staff_description(booking: Booking) -> str:
-    """What the salon's own calendar shows: who is coming and how to reach them."""
-    customer = booking.customer
-    lines = [f"{booking.service.name} ({booking.resource.name})", booking.reference]
-    if customer is not None:
-        if customer.full_name:
-            lines.append(customer.full_name)
-        if customer.phone:
-            lines.append(str(customer.phone))
-    if booking.customer_notes:
-        lines.append(booking.customer_notes)
-    return "\n".join(lines)
+    """What the salon's subscribed calendar shows: the service, who performs it, the reference.
+
+    No customer name, phone or notes: a subscribed feed is read by the supplier's calendar
+    provider (Google, Apple, Microsoft), and the policy promises the same minimum as the Google
+    Calendar sync. Staff open the booking in the admin for the person's details.
+    """
+    return f"{booking.service.name} ({booking.resource.name})\n{booking.reference}"
 
 
 def booking_event(booking: Booking, *, for_staff: bool = False, now: datetime | None = None):
-    """One VEVENT. `for_staff` puts the customer's name and phone in the summary/description."""
+    """One VEVENT. `for_staff` is the salon's feed: no customer details, see _staff_description."""
     event = Event()
     event.add("uid", booking_uid(booking))
     event.add("dtstamp", now or timezone.now())
@@ -57,9 +53,7 @@ def booking_event(booking: Booking, *, for_staff: bool = False, now: datetime | 
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
     if for_staff:
-        customer = booking.customer
-        who = (customer.full_name if customer is not None else "") or booking.reference
-        event.add("summary", f"{booking.service.name} – {who}")
+        event.add("summary", f"{booking.service.name} – {booking.reference}")
         event.add("description", _staff_description(booking))
     else:
         manage_url = f"{settings.SITE_URL}/my/bookings/"
