@@ -51,10 +51,11 @@ def calendar_feed_create(
     return NewFeed(feed=feed, token=token)
 
 
-def calendar_feed_revoke(*, feed: CalendarFeedToken, now: datetime | None = None) -> None:
-    if feed.revoked_at is None:
-        feed.revoked_at = now or timezone.now()
-        feed.save(update_fields=["revoked_at"])
+def calendar_feeds_revoke(
+    *, feeds: QuerySet[CalendarFeedToken], now: datetime | None = None
+) -> int:
+    """Revoke every live feed in `feeds` (the caller scopes it) in one statement; how many."""
+    return feeds.filter(revoked_at__isnull=True).update(revoked_at=now or timezone.now())
 
 
 def calendar_feed_for_token(token: str) -> CalendarFeedToken | None:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import sees_every_supplier, staff_supplier_id
 
-from ..feeds import calendar_feed_create, calendar_feed_revoke
+from ..feeds import calendar_feed_create, calendar_feeds_revoke
 from ..models import CalendarFeedToken, Supplier
 from .scoping import SupplierScopedAdmin
 
@@ -65,8 +65,5 @@ class CalendarFeedTokenAdmin(SupplierScopedAdmin):
     @admin.action(description=_("Revoke selected calendar feeds"), permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[CalendarFeedToken]) -> None:
         # `queryset` is scoped: another supplier's feeds are never in it.
-        count = 0
-        for feed in queryset.filter(revoked_at__isnull=True):
-            calendar_feed_revoke(feed=feed)
-            count += 1
+        count = calendar_feeds_revoke(feeds=queryset)
         messages.success(request, gettext("Revoked: %(count)d") % {"count": count})

@@ -8,7 +8,7 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from bookings.feed_views import FEED_RATE_LIMIT
-from bookings.feeds import calendar_feed_create, calendar_feed_revoke
+from bookings.feeds import calendar_feed_create, calendar_feeds_revoke
 from bookings.ical import booking_ics
 from bookings.models import CalendarFeedToken
 from bookings.services import booking_cancel, booking_create, booking_reschedule
@@ -99,7 +99,7 @@ def test_another_suppliers_bookings_are_not_in_the_feed(client, supplier, booked
 def test_revoked_unknown_and_malformed_tokens_are_404(client, supplier, booked):
     new = calendar_feed_create(supplier=supplier)
     assert client.get(feed_url(new.token)).status_code == 200
-    calendar_feed_revoke(feed=new.feed)
+    calendar_feeds_revoke(feeds=CalendarFeedToken.objects.filter(pk=new.feed.pk))
     assert client.get(feed_url(new.token)).status_code == 404
     unknown = calendar_feed_create(supplier=supplier).token[::-1]
     for token in (unknown, "x", "a" * 5000, "..%2F..%2Fetc", "ø" * 43, "' OR 1=1", unknown + "="):
