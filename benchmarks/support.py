@@ -41,6 +41,14 @@ def benchmark_database() -> Iterator[None]:
         teardown_test_environment()
 
 
+def database_url(connection) -> str:
+    """The URL of `connection`'s (throwaway) database, for worker and web processes started
+    beside the benchmark."""
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 def timed_ms(function: Callable[[], object], *, repeat: int) -> list[float]:
     timings = []
     for _ in range(repeat):
