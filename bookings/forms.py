@@ -44,7 +44,10 @@ class BookingConfirmForm(forms.Form):
         label=_("Send me SMS reminders about my bookings"),
         required=False,
         initial=False,
-        help_text=_("Optional. You can change this at any time in the privacy centre."),
+        help_text=_(
+            "Optional. If your mobile number is not verified yet, we first send you a code by "
+            "SMS. You can change this at any time in the privacy centre."
+        ),
     )
 
 

@@ -294,6 +294,41 @@ def slots_for_service(
     return Availability(free=free, resources=resources, time_zone=tz)
 
 
+# The first free slot is looked for a month at a time: one call of the engine (three queries)
+# answers for most suppliers; one with nothing free soon costs a call per month to the horizon.
+FIRST_FREE_CHUNK_DAYS = 31
+
+
+def first_free_slot(
+    *,
+    service: Service,
+    resource: Resource | None = None,
+    date_from: date | None = None,
+    now: datetime | None = None,
+    exclude_booking_id: int | None = None,
+) -> datetime | None:
+    """The earliest free start (UTC) of `service` from local `date_from` (default today) to the
+    booking horizon, with `resource` or anyone; None when nothing is free."""
+    now = now or timezone.now()
+    today = now.astimezone(supplier_time_zone(service.supplier)).date()
+    last = today + timedelta(days=service.booking_horizon_days)
+    day = max(date_from or today, today)
+    while day <= last:
+        chunk_end = min(day + timedelta(days=FIRST_FREE_CHUNK_DAYS - 1), last)
+        free = slots_for_service(
+            service=service,
+            date_from=day,
+            date_to=chunk_end,
+            resource=resource,
+            now=now,
+            exclude_booking_id=exclude_booking_id,
+        ).free
+        if free.starts:  # sorted by start: the first is the earliest
+            return datetime.fromtimestamp(free.starts[0], tz=UTC)
+        day = chunk_end + timedelta(days=1)
+    return None
+
+
 def bookings_for_customer(*, customer) -> QuerySet[Booking]:
     """Only the caller's own bookings, newest start first."""
     if not getattr(customer, "is_authenticated", False):
@@ -309,8 +344,13 @@ def booking_for_idempotency_key(*, customer, key: str) -> Booking | None:
     return Booking.objects.filter(customer=customer, idempotency_key=key).first()
 
 
+def cancellation_deadline_for(*, supplier: Supplier, start: datetime) -> datetime:
+    """The last moment a customer may cancel or move a booking starting at `start` online."""
+    return start - timedelta(hours=supplier.cancellation_deadline_hours)
+
+
 def booking_cancellation_deadline(booking: Booking) -> datetime:
-    return booking.start - timedelta(hours=booking.supplier.cancellation_deadline_hours)
+    return cancellation_deadline_for(supplier=booking.supplier, start=booking.start)
 
 
 def booking_can_be_changed_by_customer(booking: Booking, *, now: datetime | None = None) -> bool:

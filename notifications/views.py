@@ -1,12 +1,15 @@
 """The "Verify your mobile number" page and its small JSON API (thin: services do the work)."""
 
 import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -62,10 +65,26 @@ def _language() -> str:
     return (get_language() or "nb")[:2]
 
 
+def _next_url(request: HttpRequest) -> str:
+    """Where to return after verifying (the booking flow sends `next`); only a local path."""
+    value = request.POST.get("next") or request.GET.get("next") or ""
+    if value.startswith("/") and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return ""
+
+
+def _this_page(next_url: str) -> str:
+    page = reverse("notifications:phone-verify")
+    return f"{page}?{urlencode({'next': next_url})}" if next_url else page
+
+
 @login_required
 def phone_verify(request: HttpRequest) -> HttpResponse:
     """Step 1: ask for the number and send a code. Step 2: check the code."""
     pending = request.session.get(SESSION_KEY, "")
+    next_url = _next_url(request)
     phone_form = PhoneForm(
         initial={"phone": str(request.user.phone or "")}, prefix="phone"
     )
@@ -87,7 +106,7 @@ def phone_verify(request: HttpRequest) -> HttpResponse:
             else:
                 request.session[SESSION_KEY] = pending
                 messages.info(request, _("We have sent a code by SMS. It is valid for 10 minutes."))
-                return redirect("notifications:phone-verify")
+                return redirect(_this_page(next_url))
     elif request.method == "POST" and request.POST.get("action") == "check" and pending:
         code_form = CodeForm(request.POST, prefix="code")
         if code_form.is_valid():
@@ -102,14 +121,14 @@ def phone_verify(request: HttpRequest) -> HttpResponse:
             else:
                 request.session.pop(SESSION_KEY, None)
                 messages.success(request, _("Your mobile number is verified."))
-                return redirect("accounts:profile")
+                return redirect(next_url or "accounts:profile")
     elif request.method == "POST" and request.POST.get("action") == "restart":
         request.session.pop(SESSION_KEY, None)
-        return redirect("notifications:phone-verify")
+        return redirect(_this_page(next_url))
     return render(
         request,
         "notifications/phone_verify.html",
-        {"phone_form": phone_form, "code_form": code_form, "pending": pending},
+        {"phone_form": phone_form, "code_form": code_form, "pending": pending, "next": next_url},
     )
 
 

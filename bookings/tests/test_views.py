@@ -117,9 +117,16 @@ def test_pages_in_english(client, service):
     assert "Services" in client.get("/s/salong-a/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
+def _verify_phone(customer) -> None:
+    customer.phone = "+4791234567"
+    customer.phone_verified_at = timezone.now()
+    customer.save(update_fields=["phone", "phone_verified_at"])
+
+
 def test_sms_choice_is_recorded_only_when_ticked(client, customer, service, monday):
     from privacy.selectors import has_consent
 
+    _verify_phone(customer)  # unverified, ticking SMS first asks for the code (test_views_mobile)
     client.force_login(customer)
     start = at(monday, 10).astimezone(OSLO).isoformat()
     client.post(f"/book/{service.pk}/confirm/", {"start": start})
@@ -181,6 +188,7 @@ def test_sms_ticked_while_booking_gets_the_confirmation_sms(client, customer, se
 def test_refused_booking_does_not_record_the_sms_choice(client, customer, service, monday):
     from privacy.selectors import has_consent
 
+    _verify_phone(customer)
     client.force_login(customer)
     past = at(monday - timedelta(days=14), 10).astimezone(OSLO).isoformat()
     client.post(f"/book/{service.pk}/confirm/", {"start": past, "sms_notifications": "on"})
