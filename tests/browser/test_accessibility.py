@@ -1,0 +1,211 @@
+"""WCAG 2.1 AA (Norway's universal-design regulation): axe-core finds no violation on any page.
+
+axe-core comes bundled in axe-playwright-python (axe.min.js inside the wheel) and is injected with
+`page.evaluate`, so nothing is fetched at run time; the request log proves it for every page.
+Each page is checked in Bokmål and in English, with the `lang` attribute the language's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlparse
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.utils import timezone
+
+from accounts import roles
+from accounts.tests.factories import TEST_PASSWORD, StaffUserFactory, UserFactory
+from bookings import services as booking_services
+from bookings.models import SupplierStaff
+from bookings.selectors import slots_for_service
+from bookings.tests.factories import ResourceFactory, ServiceFactory, SupplierFactory
+from privacy.request_desk import request_submit
+
+axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]}
+LANGUAGES = {"nb": "nb-NO", "en": "en-GB"}
+
+
+@dataclass
+class World:
+    """What the pages show: one supplier with a service, a customer's booking, a DPO request."""
+
+    customer: object
+    admin: object
+    supplier: object
+    service: object
+    booking: object
+    free_start: str
+    privacy_request: object
+
+
+@pytest.fixture
+def world() -> World:
+    # transaction=True flushes the tables between tests, the migrated role groups included.
+    for role in roles.ALL_ROLES:
+        Group.objects.get_or_create(name=role)
+    roles.roles_ensure()
+    supplier = SupplierFactory(slug="salong-test", name="Salong Test", city="Fredrikstad")
+    resource = ResourceFactory(supplier=supplier, name="Ingrid")
+    service = ServiceFactory(supplier=supplier, resources=[resource], name="Dameklipp")
+    customer = UserFactory(full_name="Kari Nordmann")
+    today = timezone.localdate()
+    slots = slots_for_service(
+        service=service, date_from=today + timedelta(days=2), date_to=today + timedelta(days=9)
+    ).slots
+    booking = booking_services.booking_create(
+        customer=customer, service=service, start=slots[0].start, resource=resource
+    )
+    admin = StaffUserFactory(role=roles.ADMINISTRATOR, is_superuser=True)
+    SupplierStaff.objects.create(user=admin, supplier=supplier)
+    TOTP.activate(admin, generate_totp_secret())
+    privacy_request = request_submit(type="erasure", channel="centre", user=customer)
+    return World(
+        customer=customer,
+        admin=admin,
+        supplier=supplier,
+        service=service,
+        booking=booking,
+        free_start=slots[1].start.isoformat(),
+        privacy_request=privacy_request,
+    )
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: Callable[[World], str]
+    who: str | None = None  # "customer", "admin" or anonymous
+    banner: bool = False  # keep the first-visit cookie banner open
+    lands_on: str = ""  # the path after redirects, when it is not the requested one
+    sign_in_as: str | None = None  # submit the login form on the page as this user first
+
+
+def _service_path(w: World) -> str:
+    return f"/s/{w.supplier.slug}/{w.service.pk}/"
+
+
+PAGES = [
+    Page("home", lambda w: "/"),
+    Page("home-cookie-banner", lambda w: "/", banner=True),
+    Page("supplier", lambda w: f"/s/{w.supplier.slug}/"),
+    Page("service-slots", _service_path),
+    Page(
+        "booking-confirm",
+        lambda w: f"/book/{w.service.pk}/confirm/?start={w.free_start.replace('+', '%2B')}",
+        "customer",
+    ),
+    Page("booking-detail", lambda w: f"/my/bookings/{w.booking.reference}/", "customer"),
+    Page("my-bookings", lambda w: "/my/bookings/", "customer"),
+    Page("booking-cancel", lambda w: f"/my/bookings/{w.booking.reference}/cancel/", "customer"),
+    Page("login", lambda w: "/accounts/login/"),
+    Page("signup", lambda w: "/accounts/signup/"),
+    Page("password-reset", lambda w: "/accounts/password/reset/"),
+    Page("profile", lambda w: "/accounts/profile/", "customer"),
+    Page("privacy-centre", lambda w: "/privacy/centre/", "customer"),
+    Page("privacy-policy", lambda w: "/privacy/"),
+    Page("cookies", lambda w: "/cookies/"),
+    Page("cookie-settings", lambda w: "/cookies/settings/"),
+    Page("processors", lambda w: "/privacy/processors/"),
+    Page("privacy-requests", lambda w: "/privacy/requests/"),
+    Page("contact", lambda w: "/contact/"),
+    Page("not-found", lambda w: "/this-page-does-not-exist/"),
+    # The admin has no login form of its own: it sends staff to allauth's (then the TOTP step).
+    Page("admin-login", lambda w: "/admin/login/?next=/admin/", lands_on="/accounts/login/"),
+    Page(
+        "admin-login-totp-step",
+        lambda w: "/accounts/login/?next=/admin/",
+        lands_on="/accounts/2fa/authenticate/",
+        sign_in_as="admin",
+    ),
+    Page("admin-index", lambda w: "/admin/", "admin"),
+    Page("admin-booking-changelist", lambda w: "/admin/bookings/booking/", "admin"),
+    Page(
+        "admin-booking-change",
+        lambda w: f"/admin/bookings/booking/{w.booking.pk}/change/",
+        "admin",
+    ),
+    Page("admin-calendar", lambda w: "/admin/bookings/booking/calendar/", "admin"),
+    Page("admin-privacy-request-desk", lambda w: "/admin/privacy/privacyrequest/", "admin"),
+    Page(
+        "admin-privacy-request-change",
+        lambda w: f"/admin/privacy/privacyrequest/{w.privacy_request.pk}/change/",
+        "admin",
+    ),
+]
+
+
+def _log_in(context, base_url: str, user) -> None:
+    """Sign the browser in by handing it a session made by Django's test client.
+
+    The login form itself is checked as a page; going through it for every page would only
+    add the TOTP step for staff.
+    """
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base_url}])
+
+
+def _report(results: dict) -> str:
+    lines = [f"{len(results['violations'])} WCAG 2.1 A/AA violation(s) on {results['url']}:"]
+    for violation in results["violations"]:
+        lines.append(f"\n[{violation['impact']}] {violation['id']}: {violation['help']}")
+        lines.append(f"    {violation['helpUrl']}")
+        for node in violation["nodes"]:
+            lines.append(f"  - {' '.join(map(str, node['target']))}")
+            lines.append(f"    {node['html'][:300]}")
+            for check in node.get("any", []) + node.get("all", []) + node.get("none", []):
+                lines.append(f"      * {check['message']}")
+    return "\n".join(lines)
+
+
+def _reject_optional_cookies(page) -> None:
+    page.goto("/cookies/settings/")
+    page.locator("#cookie-settings-form button[value=reject_all]").click()
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("target", PAGES, ids=[p.name for p in PAGES])
+def test_page_has_no_wcag_21_aa_violations(browser, live_server, world, target, language):
+    context = browser.new_context(base_url=live_server.url, locale=LANGUAGES[language])
+    try:
+        if target.who:
+            _log_in(context, live_server.url, getattr(world, target.who))
+        page = context.new_page()
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        if not target.banner:
+            _reject_optional_cookies(page)
+        path = target.path(world)
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        if target.sign_in_as:
+            page.fill("input[name=login]", getattr(world, target.sign_in_as).email)
+            page.fill("input[name=password]", TEST_PASSWORD)
+            page.locator("main form button[type=submit]").first.click()
+            page.wait_for_load_state("networkidle")
+        # A redirect (to the login page, say) would check some other page than the one named.
+        assert urlparse(page.url).path == (target.lands_on or urlparse(path).path)
+        assert page.locator("html").get_attribute("lang") == language
+        if target.banner:
+            assert page.get_by_test_id("cookie-banner").is_visible()
+
+        results = axe_sync.Axe().run(page, options=AXE_OPTIONS).response
+        assert results["passes"], "axe checked nothing"
+        assert results["violations"] == [], _report(results)
+        local = (live_server.url,)
+        assert [url for url in requests if not url.startswith(local)] == []
+    finally:
+        context.close()
