@@ -27,6 +27,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "resource": ("view", "add", "change", "delete"),
             "service": ("view", "add", "change", "delete"),
             "openinghours": ("view", "add", "change", "delete"),
+            "supplieropeninghours": ("view", "add", "change", "delete"),
             "dateexception": ("view", "add", "change", "delete"),
             "busyblock": ("view", "add", "change", "delete"),
             "booking": ("view", "add", "change"),
@@ -41,6 +42,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         },
         # Connecting a calendar is an OAuth flow on the website; the admin only shows its state.
         "calendars": {"calendarconnection": ("view",), "eventmirror": ("view",)},
+        # Where and about what the salon is told (notices, daily agenda).
+        "notifications": {"suppliernoticesettings": ("view", "add", "change")},
     },
     DPO: {
         "accounts": {"user": ("view", "change")},

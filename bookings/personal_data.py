@@ -20,6 +20,7 @@ from privacy.registry import (
 )
 from privacy.retention import RuleDefinition, in_pk_batches, retention_rule_register
 
+from . import signals
 from .exceptions import CancellationDeadlinePassed
 from .models import Booking
 
@@ -82,7 +83,7 @@ class BookingsCategory(DataCategory):
         future = Booking.objects.filter(
             customer=user, status__in=Booking.BLOCKING_STATUSES, end__gt=timezone.now()
         ).order_by("pk")
-        cancelled = 0
+        cancelled_ids: set[int] = set()
         # One service call per FUTURE booking (few): refunds and messages follow the normal
         # path. Past the customer's deadline the cancellation is made on the supplier's side,
         # because a booking cannot stay in the book for a person who no longer exists.
@@ -95,7 +96,17 @@ class BookingsCategory(DataCategory):
                 booking_cancel(
                     booking=booking, by_user=None, by_supplier=True, reason="privacy erasure"
                 )
-            cancelled += 1
+            cancelled_ids.add(booking.pk)
+        # Suppliers are told (without who) while the bookings still lead to the person.
+        signals.customer_bookings_erased.send(
+            sender=Booking,
+            bookings=list(
+                Booking.objects.filter(customer=user).select_related(
+                    "supplier", "service", "resource"
+                )
+            ),
+            cancelled_ids=cancelled_ids,
+        )
         anonymised = Booking.objects.filter(customer=user).update(
             customer_notes="",
             cancellation_reason="",
@@ -109,7 +120,7 @@ class BookingsCategory(DataCategory):
         )
         # The customer link itself goes with the account (SET_NULL); the rows stay for the
         # supplier's book, without anything that points to the person.
-        logger.info("erasure cancelled future bookings", extra={"count": cancelled})
+        logger.info("erasure cancelled future bookings", extra={"count": len(cancelled_ids)})
         return ErasureOutcome(anonymised=anonymised)
 
 
@@ -148,7 +159,7 @@ retention_rule_register(
     RuleDefinition(
         "bookings_of_deleted",
         "bookings",
-        "Bookings of deleted accounts anonymised",
+        _("Bookings of deleted accounts anonymised"),
         0,
         _bookings_of_deleted,
         order=100,
@@ -158,7 +169,7 @@ retention_rule_register(
     RuleDefinition(
         "booking_notes",
         "bookings",
-        "Notes of past bookings blanked",
+        _("Notes of past bookings blanked"),
         730,
         _booking_notes,
         order=110,

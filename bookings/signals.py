@@ -13,3 +13,8 @@ booking_confirmed = Signal()
 booking_cancelled = Signal()
 # kwargs: booking, previous_start (datetime), previous_resource (Resource)
 booking_rescheduled = Signal()
+# kwargs: bookings (list of Booking), cancelled_ids (set of their pks) — a customer's personal
+# data is being erased: `bookings` are all of theirs (still linked to them), `cancelled_ids` the
+# upcoming ones the erasure cancelled. Sent inside the erasure's transaction; receivers must not
+# pass the person on (the supplier is told that a booking was erased, not whose).
+customer_bookings_erased = Signal()

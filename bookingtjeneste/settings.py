@@ -193,6 +193,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.tasks.policy_change_notify_pending",
         "schedule": timedelta(minutes=10),
     },
+    # Each supplier's daily agenda e-mail at its own local hour (and two catch-up hours).
+    "notifications-supplier-agendas": {
+        "task": "notifications.tasks.supplier_agendas_due",
+        "schedule": crontab(minute=5),
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------------

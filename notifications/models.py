@@ -5,7 +5,10 @@ that are due (reminders, retries after backoff) or stuck (a worker died mid-send
 depends on the broker keeping a task: the database row is the source of truth.
 """
 
+import re
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -146,3 +149,66 @@ class InboundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.event_type}"
+
+
+class SupplierNoticeSettings(models.Model):
+    """Where and about what a supplier (the salon) is told of its bookings.
+
+    Without a row, the supplier's contact e-mail gets every notice and the daily agenda at the
+    defaults below (services/supplier_notices.py: notice_settings_for). Addresses are checked
+    and normalised by the admin form (phone numbers by the project's phone normalisation).
+    """
+
+    supplier = models.OneToOneField(
+        "bookings.Supplier",
+        verbose_name=_("supplier"),
+        on_delete=models.CASCADE,
+        related_name="notice_settings",
+    )
+    # One address per line (or separated by commas); normalised to "a@x.no, b@y.no".
+    notice_emails = models.TextField(
+        _("notice e-mail addresses"),
+        blank=True,
+        help_text=_(
+            "One or more addresses, separated by commas or new lines. Empty: the supplier's "
+            "contact e-mail."
+        ),
+    )
+    # E.164; empty = no SMS notices.
+    notice_phone = models.CharField(
+        _("SMS number for notices"),
+        max_length=20,
+        blank=True,
+        help_text=_("A mobile number. Empty: no SMS notices."),
+    )
+    on_new = models.BooleanField(_("new bookings"), default=True)
+    on_moved = models.BooleanField(_("moved bookings"), default=True)
+    on_cancelled = models.BooleanField(_("cancelled bookings"), default=True)
+    on_erased = models.BooleanField(
+        _("erased customer data"),
+        default=True,
+        help_text=_("A customer's personal data was erased (the notice names nobody)."),
+    )
+    agenda_enabled = models.BooleanField(_("daily agenda e-mail"), default=True)
+    agenda_hour = models.PositiveSmallIntegerField(
+        _("agenda hour"),
+        default=7,
+        validators=[MaxValueValidator(23)],
+        help_text=_("Local hour (0-23) when the day's agenda is sent."),
+    )
+    language = models.CharField(
+        _("language"), max_length=5, choices=settings.LANGUAGES, default="nb"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notice settings")
+        verbose_name_plural = _("notice settings")
+
+    def __str__(self) -> str:
+        return str(self.supplier)
+
+    @property
+    def email_list(self) -> list[str]:
+        """The stored addresses as a list (already normalised by the form)."""
+        return [part for part in re.split(r"[\s,;]+", self.notice_emails) if part]

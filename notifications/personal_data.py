@@ -22,8 +22,9 @@ from privacy.registry import (
 )
 from privacy.retention import RuleDefinition, in_pk_batches, raw_delete, retention_rule_register
 
-from .models import InboundEvent, Message
+from .models import InboundEvent, Message, SupplierNoticeSettings
 from .services import message_redaction_values, messages_redactable
+from .services.supplier_notices import AGENDA_TEMPLATE, notice_settings_forget
 
 D = FieldAction.DELETE
 
@@ -147,8 +148,87 @@ class PhoneVerificationCategory(DataCategory):
         return ErasureOutcome(deleted=len(keys))
 
 
+class SupplierNoticesCategory(DataCategory):
+    """What the salon is told about a customer's bookings (notices/agenda e-mails naming them),
+    and the salon's own notice address and SMS number (a staff member's, possibly).
+
+    Notices of one booking are linked to it and go with the outbox category; the daily agenda
+    lists many customers, so it is found by the name and number it shows, and blanked.
+    """
+
+    key = "supplier_notices"
+    name = _("Notices to the salon about your bookings")
+    purpose = _(
+        "Telling the salon of new, moved and cancelled bookings, and its daily list of bookings"
+    )
+    legal_basis = _("Contract (GDPR Art. 6(1)(b)): the salon needs to know who is coming")
+    retention = _("Text of a notice 90 days, the record that it was sent 1 year")
+    recipients = ("Brevo", "Twilio")
+    subjects = "customers; supplier staff (notice address)"
+    order = 31  # after the outbox category, before the account (the name is needed)
+    fields = {
+        "notifications.SupplierNoticeSettings.notice_emails": D,
+        "notifications.SupplierNoticeSettings.notice_phone": D,
+    }
+
+    def _agendas(self, subject: Subject):
+        user = subject.user
+        condition = Q()
+        if user is not None and len(user.full_name.strip()) >= 3:
+            condition |= Q(body_text__icontains=user.full_name.strip())
+        for phone in subject.phones:
+            condition |= Q(body_text__contains=phone)
+        if not condition:
+            return Message.objects.none()
+        return Message.objects.filter(condition, template_key=AGENDA_TEMPLATE).exclude(body_text="")
+
+    def _settings(self, subject: Subject):
+        condition = Q()
+        for email in subject.emails:
+            condition |= Q(notice_emails__icontains=email)
+        for phone in subject.phones:
+            condition |= Q(notice_phone=phone)
+        if not condition:
+            return SupplierNoticeSettings.objects.none()
+        return SupplierNoticeSettings.objects.filter(condition)
+
+    def export(self, subject: Subject) -> dict:
+        # The agenda also names other customers: only that, and when, the person was listed.
+        agendas = self._agendas(subject).order_by("created_at", "pk")
+        return {
+            "daily_agendas_listing_you": [
+                {"sent_at": (row.sent_at or row.created_at).isoformat(), "status": row.status}
+                for row in agendas.only("sent_at", "created_at", "status")
+            ],
+            "notice_addresses": [
+                {
+                    "notice_emails": [
+                        address for address in row.email_list if address in subject.emails
+                    ],
+                    "notice_phone": row.notice_phone if row.notice_phone in subject.phones else "",
+                }
+                for row in self._settings(subject)
+            ],
+        }
+
+    def erase(self, subject: Subject) -> ErasureOutcome:
+        anonymised = self._agendas(subject).update(**message_redaction_values())
+        changed = []
+        for row in self._settings(subject).order_by("pk").select_for_update():
+            kept = [address for address in row.email_list if address not in subject.emails]
+            row.notice_emails = ", ".join(kept)
+            if row.notice_phone in subject.phones:
+                row.notice_phone = ""
+            changed.append(row)
+        SupplierNoticeSettings.objects.bulk_update(changed, ["notice_emails", "notice_phone"])
+        for row in changed:  # bulk_update sends no post_save
+            notice_settings_forget(supplier_id=row.supplier_id)
+        return ErasureOutcome(anonymised=anonymised + len(changed))
+
+
 registry.register(OutboxMessagesCategory)
 registry.register(PhoneVerificationCategory)
+registry.register(SupplierNoticesCategory)
 
 
 # --- Retention rules ---------------------------------------------------------------------------
@@ -189,7 +269,7 @@ retention_rule_register(
     RuleDefinition(
         "outbox_metadata",
         "outbox_messages",
-        "Record of sent messages deleted",
+        _("Record of sent messages deleted"),
         365,
         _outbox_metadata,
         order=30,
@@ -199,7 +279,7 @@ retention_rule_register(
     RuleDefinition(
         "outbox_bodies",
         "outbox_messages",
-        "Text and address of sent messages blanked",
+        _("Text and address of sent messages blanked"),
         90,
         _outbox_bodies,
         order=40,
@@ -209,7 +289,7 @@ retention_rule_register(
     RuleDefinition(
         "erasure_confirmations",
         "outbox_messages",
-        "Address of sent erasure confirmations blanked",
+        _("Address of sent erasure confirmations blanked"),
         0,
         _erasure_confirmations,
         order=50,

@@ -19,3 +19,8 @@ def message_send_now(message_id: int) -> None:
 def marketing_list_sync(consent_event_id: int) -> None:
     """Mirror marketing e-mail consent to the Brevo list once the consent event commits."""
     task_publish("privacy.tasks.brevo_contact_sync", consent_event_id)
+
+
+def supplier_agenda_send(supplier_id: int, day: str) -> None:
+    """Write one supplier's agenda e-mail for the local date `day` (ISO) in a worker."""
+    task_publish("notifications.tasks.supplier_agenda", supplier_id, day)

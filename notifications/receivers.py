@@ -10,17 +10,33 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from bookings.ical import booking_ics
-from bookings.signals import booking_cancelled, booking_confirmed, booking_rescheduled
+from bookings.signals import (
+    booking_cancelled,
+    booking_confirmed,
+    booking_rescheduled,
+    customer_bookings_erased,
+)
 from bookingtjeneste.signals import calendar_needs_reauth, receipt_issued, refund_succeeded
 from privacy.signals import marketing_consent_recorded
 
-from .models import Message
+from .models import Message, SupplierNoticeSettings
 from .publish import marketing_list_sync
-from .services import message_enqueue, messages_cancel_for_booking, messages_enqueue
+from .services import (
+    message_enqueue,
+    messages_cancel_for_booking,
+    messages_enqueue,
+    supplier_notices,
+)
+from .services.supplier_notices import (
+    notice_settings_forget,
+    supplier_booking_notice_requests,
+    supplier_erasure_notify,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,10 +98,6 @@ def _pair(*, booking, template_key: str, key_prefix: str, context: dict, **extra
     ]
 
 
-def _enqueue_pair(**kwargs) -> None:
-    messages_enqueue(_pair(**kwargs))
-
-
 def _reminders(*, booking, context: dict) -> list[dict]:
     """Reminder messages for each offset still in the future."""
     now = timezone.now()
@@ -122,20 +134,24 @@ def _ics_attachment(booking) -> list[dict]:
 
 @receiver(booking_confirmed, dispatch_uid="notifications.booking_confirmed")
 def on_booking_confirmed(sender, booking, **kwargs) -> None:
-    if booking.customer is None:
-        return
-    context = booking_context(booking)
-    # Confirmation and reminders: one INSERT for all rows of the booking.
-    messages_enqueue(
-        _pair(
-            booking=booking,
-            template_key="booking_confirmation",
-            key_prefix=f"booking:{booking.pk}:confirmation",
-            context=context,
-            attachments=_ics_attachment(booking),
+    # The supplier's notices go in the same INSERT as the customer's rows.
+    requests = supplier_booking_notice_requests(booking=booking, event=supplier_notices.NEW)
+    if booking.customer is not None:
+        context = booking_context(booking)
+        # Confirmation and reminders: one INSERT for all rows of the booking.
+        requests = (
+            _pair(
+                booking=booking,
+                template_key="booking_confirmation",
+                key_prefix=f"booking:{booking.pk}:confirmation",
+                context=context,
+                attachments=_ics_attachment(booking),
+            )
+            + _reminders(booking=booking, context=context)
+            + requests
         )
-        + _reminders(booking=booking, context=context)
-    )
+    if requests:
+        messages_enqueue(requests)
 
 
 @receiver(booking_cancelled, dispatch_uid="notifications.booking_cancelled")
@@ -144,19 +160,28 @@ def on_booking_cancelled(sender, booking, by_supplier=False, within_deadline=Tru
         booking=booking, template_keys=(REMINDER_TEMPLATE,), reason="booking_cancelled"
     )
     # A booking that was never confirmed (an unpaid hold running out, or given up before
-    # payment) was never announced to the customer: no cancellation message either.
-    if booking.customer is None or booking.confirmed_at is None:
+    # payment) was never announced to the customer or the supplier: no cancellation either.
+    if booking.confirmed_at is None:
         return
-    _enqueue_pair(
-        booking=booking,
-        template_key="booking_cancellation",
-        key_prefix=f"booking:{booking.pk}:cancellation:{_version(booking)}",
-        context={
-            **booking_context(booking),
-            "by_supplier": bool(by_supplier),
-            "within_deadline": bool(within_deadline),
-        },
+    requests = supplier_booking_notice_requests(
+        booking=booking, event=supplier_notices.CANCELLED, by_supplier=bool(by_supplier)
     )
+    if booking.customer is not None:
+        requests = (
+            _pair(
+                booking=booking,
+                template_key="booking_cancellation",
+                key_prefix=f"booking:{booking.pk}:cancellation:{_version(booking)}",
+                context={
+                    **booking_context(booking),
+                    "by_supplier": bool(by_supplier),
+                    "within_deadline": bool(within_deadline),
+                },
+            )
+            + requests
+        )
+    if requests:
+        messages_enqueue(requests)
 
 
 @receiver(booking_rescheduled, dispatch_uid="notifications.booking_rescheduled")
@@ -164,24 +189,49 @@ def on_booking_rescheduled(sender, booking, previous_start=None, previous_resour
     messages_cancel_for_booking(
         booking=booking, template_keys=(REMINDER_TEMPLATE,), reason="booking_rescheduled"
     )
-    if booking.customer is None:
-        return
-    zone = ZoneInfo(booking.supplier.time_zone or settings.TIME_ZONE)
-    _enqueue_pair(
+    requests = supplier_booking_notice_requests(
         booking=booking,
-        template_key="booking_change",
-        key_prefix=f"booking:{booking.pk}:change:{_version(booking)}",
-        context={
-            **booking_context(booking),
-            "previous_start_local": (
-                previous_start.astimezone(zone).replace(tzinfo=None) if previous_start else None
-            ),
-            "previous_resource": previous_resource,
-        },
-        attachments=_ics_attachment(booking),
+        event=supplier_notices.MOVED,
+        previous_start=previous_start,
+        previous_resource=previous_resource,
     )
-    if booking.status == booking.Status.CONFIRMED:
+    if booking.customer is not None:
+        zone = ZoneInfo(booking.supplier.time_zone or settings.TIME_ZONE)
+        requests = (
+            _pair(
+                booking=booking,
+                template_key="booking_change",
+                key_prefix=f"booking:{booking.pk}:change:{_version(booking)}",
+                context={
+                    **booking_context(booking),
+                    "previous_start_local": (
+                        previous_start.astimezone(zone).replace(tzinfo=None)
+                        if previous_start
+                        else None
+                    ),
+                    "previous_resource": previous_resource,
+                },
+                attachments=_ics_attachment(booking),
+            )
+            + requests
+        )
+    if requests:
+        messages_enqueue(requests)
+    if booking.customer is not None and booking.status == booking.Status.CONFIRMED:
         reminders_schedule(booking=booking)
+
+
+@receiver(customer_bookings_erased, dispatch_uid="notifications.customer_bookings_erased")
+def on_customer_bookings_erased(sender, bookings=(), cancelled_ids=(), **kwargs) -> None:
+    """Each supplier hears that a customer's data was erased, without who (same transaction)."""
+    supplier_erasure_notify(bookings=bookings, cancelled_ids=cancelled_ids)
+
+
+@receiver(post_save, sender=SupplierNoticeSettings, dispatch_uid="notifications.notice_saved")
+@receiver(post_delete, sender=SupplierNoticeSettings, dispatch_uid="notifications.notice_gone")
+def on_notice_settings_changed(sender, instance, **kwargs) -> None:
+    """The next booking event reads the changed settings, not the cached ones."""
+    notice_settings_forget(supplier_id=instance.supplier_id)
 
 
 @receiver(marketing_consent_recorded, dispatch_uid="notifications.marketing_consent_recorded")

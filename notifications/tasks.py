@@ -1,12 +1,17 @@
 """Celery tasks: ids only, idempotent; the database row decides what happens."""
 
+from datetime import date
+
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from bookingtjeneste.providers import TransientProviderError
 
+from .publish import supplier_agenda_send
 from .services import message_deliver, message_dispatch, outbox_relay
 from .services.delivery import RELAY_BATCH_SIZE
 from .services.marketing_list import marketing_list_sync
+from .services.supplier_notices import supplier_agenda_enqueue, suppliers_agenda_due
 
 
 @shared_task(name="notifications.tasks.send_message", ignore_result=True)
@@ -52,3 +57,26 @@ def relay_outbox() -> int:
 def brevo_contact_sync(consent_event_id: int) -> str:
     """Mirror a user's current marketing e-mail consent to the Brevo list (idempotent)."""
     return marketing_list_sync(consent_event_id=consent_event_id)
+
+
+@shared_task(name="notifications.tasks.supplier_agendas_due", ignore_result=True)
+def supplier_agendas_due() -> int:
+    """Every hour (CELERY_BEAT_SCHEDULE): one agenda task per supplier whose agenda hour it is."""
+    due = suppliers_agenda_due()
+    for supplier_id, day in due:
+        supplier_agenda_send(supplier_id, day.isoformat())
+    return len(due)
+
+
+@shared_task(
+    name="notifications.tasks.supplier_agenda",
+    autoretry_for=(OperationalError, InterfaceError),  # the database away for a moment
+    retry_backoff=30,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=6,
+    ignore_result=True,
+)
+def supplier_agenda(supplier_id: int, day: str) -> int:
+    """Write one supplier's agenda e-mail for a local date (idempotent per supplier and date)."""
+    return supplier_agenda_enqueue(supplier_id=supplier_id, day=date.fromisoformat(day))

@@ -24,6 +24,10 @@ EXPECTED = {
         "privacy.tasks.policy_change_notify_pending",
         timedelta(minutes=10),
     ),
+    "notifications-supplier-agendas": (
+        "notifications.tasks.supplier_agendas_due",
+        crontab(minute=5),
+    ),
 }
 
 

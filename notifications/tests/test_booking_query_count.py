@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from accounts.services import api_token_issue
 from notifications.models import Message
+from notifications.services.supplier_notices import notice_settings_for
 
 from .conftest import at, consent, next_monday
 
@@ -20,8 +21,11 @@ def test_booking_post_writes_six_outbox_rows_in_few_statements(customer, service
     consent(customer, "sms_notifications")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=customer)}")
-    # Warm the per-process caches (content types, site) a long-running server already has.
+    # Warm the per-process caches (content types, site) a long-running server already has,
+    # and the supplier's notice settings, cached after its first booking event (a cold read
+    # costs one SELECT).
     client.get("/api/v1/bookings/")
+    notice_settings_for(service.supplier)
     start = at(next_monday(weeks=2), 10)
 
     with CaptureQueriesContext(connection) as queries:
