@@ -7,7 +7,7 @@ from bookings.services import booking_cancel, booking_create, booking_reschedule
 from bookings.tests.factories import ResourceFactory, ServiceFactory, SupplierFactory
 from notifications.models import Message, SupplierNoticeSettings
 from privacy.erasure import subject_erase
-from privacy.registry import Subject
+from privacy.registry import Subject, registry
 
 from .conftest import at, next_monday
 
@@ -85,9 +85,7 @@ def test_moved_and_cancelled_give_one_notice_per_channel_each(customer, priced, 
     from bookings.models import Booking
     from bookings.signals import booking_cancelled
 
-    booking_cancelled.send(
-        sender=Booking, booking=booking, by_supplier=False, within_deadline=True
-    )
+    booking_cancelled.send(sender=Booking, booking=booking, by_supplier=False, within_deadline=True)
     assert supplier_rows("booking_cancelled").count() == 2
 
 
@@ -158,7 +156,9 @@ def test_another_supplier_never_receives(customer, priced):
     booking_cancel(booking=booking, by_user=customer, by_supplier=False)
     booking_create(customer=UserFactory(), service=other_service, start=at(next_monday(), 11))
 
-    ours = Message.objects.filter(template_key__startswith="supplier/", booking__supplier=priced.supplier)
+    ours = Message.objects.filter(
+        template_key__startswith="supplier/", booking__supplier=priced.supplier
+    )
     assert set(ours.values_list("to_address", flat=True)) == {SALON_EMAIL}
     theirs = Message.objects.filter(
         to_address__in=["annen@annen.example.no", "+4790000001", "post@annen.example.no"]
@@ -219,3 +219,136 @@ def test_erasure_notice_can_be_turned_off(customer, priced, supplier):
     _book(customer, priced)
     subject_erase(subject=Subject.for_user(customer), notify=False, journal=False)
     assert not supplier_rows("customer_erased").exists()
+
+
+# --- Daily agenda --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def agenda_day(priced, notice_settings):
+    """Ingrid at 09:00 and 13:00, Ola at 10:30; cancelled and other-supplier bookings too."""
+    from bookings.models import Resource
+
+    day = next_monday()
+    ingrid = Resource.objects.get(supplier=priced.supplier, name="Ingrid")
+    ingrid.sort_order = 1
+    ingrid.save(update_fields=["sort_order"])
+    ola = ResourceFactory(supplier=priced.supplier, name="Ola", sort_order=2)
+    priced.resources.add(ola)
+    first = UserFactory(full_name="Aud Askeland", phone="+4741111111")
+    second = UserFactory(full_name="Bjørn Berg", phone="+4742222222")
+    third = UserFactory(full_name="Cato Carlsen")
+    booking_create(customer=first, service=priced, start=at(day, 13), resource=ingrid)
+    booking_create(customer=second, service=priced, start=at(day, 9), resource=ingrid)
+    booking_create(customer=third, service=priced, start=at(day, 10, 30), resource=ola)
+    gone = booking_create(
+        customer=UserFactory(full_name="Dag Dahl"), service=priced, start=at(day, 15)
+    )
+    booking_cancel(booking=gone, by_user=None, by_supplier=True)
+    elsewhere = ServiceFactory(resources=[ResourceFactory(name="Fremmed")])
+    booking_create(customer=UserFactory(full_name="Eva Ek"), service=elsewhere, start=at(day, 9))
+    return day
+
+
+def test_agenda_lists_the_days_bookings_per_staff_member_in_local_time(priced, agenda_day):
+    from notifications.services.supplier_notices import supplier_agenda_enqueue
+
+    assert supplier_agenda_enqueue(supplier_id=priced.supplier_id, day=agenda_day) == 1
+    agenda = supplier_rows("daily_agenda").get()
+    assert (agenda.channel, agenda.to_address, agenda.booking_id) == ("email", SALON_EMAIL, None)
+    assert agenda.subject.startswith("Salong Nord, mandag")
+    assert agenda.subject.endswith(": 3 bestillinger")
+    text = agenda.body_text
+    # Staff in their order, each one's bookings by time, in Oslo time (not UTC).
+    order = ["Ingrid", "09:00–09:30", "Bjørn Berg", "+4742222222", "13:00–13:30", "Aud Askeland"]
+    order += ["Ola", "10:30–11:00", "Cato Carlsen"]
+    positions = [text.index(item) for item in order]
+    assert positions == sorted(positions)
+    assert (
+        "1\u00a0890,00\u00a0kr" in text and "Totalt: 3 bestillinger, 5\u00a0670,00\u00a0kr." in text
+    )
+    for absent in ("Dag Dahl", "Eva Ek", "Fremmed"):
+        assert absent not in text and absent not in agenda.body_html
+    assert "<h2" in agenda.body_html and "Bjørn Berg" in agenda.body_html
+
+
+def test_agenda_is_written_once_per_supplier_and_date(priced, agenda_day):
+    from notifications.tasks import supplier_agenda
+
+    supplier_agenda.apply(args=(priced.supplier_id, agenda_day.isoformat()))
+    supplier_agenda.apply(args=(priced.supplier_id, agenda_day.isoformat()))
+    assert supplier_rows("daily_agenda").count() == 1
+    # The next day is its own agenda (a day without bookings sends none).
+    from datetime import timedelta
+
+    supplier_agenda.apply(args=(priced.supplier_id, (agenda_day + timedelta(days=7)).isoformat()))
+    assert supplier_rows("daily_agenda").count() == 1
+
+
+def test_agenda_in_english_and_turned_off(priced, agenda_day, notice_settings):
+    from notifications.services.supplier_notices import supplier_agenda_enqueue
+
+    notice_settings.agenda_enabled = False
+    notice_settings.save()
+    assert supplier_agenda_enqueue(supplier_id=priced.supplier_id, day=agenda_day) == 0
+    notice_settings.agenda_enabled = True
+    notice_settings.language = "en"
+    notice_settings.save()
+    assert supplier_agenda_enqueue(supplier_id=priced.supplier_id, day=agenda_day) == 1
+    agenda = supplier_rows("daily_agenda").get()
+    assert agenda.subject.startswith("Salong Nord, Monday") and agenda.subject.endswith(
+        "3 bookings"
+    )
+    assert "In all: 3 bookings, 5\u00a0670,00\u00a0kr." in agenda.body_text
+
+
+def test_agenda_is_due_at_the_suppliers_hour_and_two_catch_up_hours(supplier):
+    from notifications.services.supplier_notices import suppliers_agenda_due
+
+    SupplierNoticeSettings.objects.create(supplier=supplier, agenda_hour=6)
+    off = SupplierFactory()
+    SupplierNoticeSettings.objects.create(supplier=off, agenda_enabled=False)
+    default = SupplierFactory()  # no row: 07:00
+    day = next_monday()
+    assert suppliers_agenda_due(now=at(day, 5, 5)) == []
+    assert suppliers_agenda_due(now=at(day, 6, 5)) == [(supplier.pk, day)]
+    assert suppliers_agenda_due(now=at(day, 8, 5)) == [(supplier.pk, day), (default.pk, day)]
+    assert suppliers_agenda_due(now=at(day, 9, 5)) == [(default.pk, day)]
+    assert suppliers_agenda_due(now=at(day, 10, 5)) == []
+
+
+def test_agenda_task_retries_database_errors_with_backoff():
+    from django.db import OperationalError
+
+    from notifications.tasks import supplier_agenda
+
+    assert OperationalError in supplier_agenda.autoretry_for
+    assert supplier_agenda.retry_backoff and supplier_agenda.max_retries
+
+
+def test_erasure_blanks_agendas_that_list_the_person(priced, agenda_day):
+    from bookings.models import Booking
+    from notifications.services.supplier_notices import supplier_agenda_enqueue
+
+    supplier_agenda_enqueue(supplier_id=priced.supplier_id, day=agenda_day)
+    person = Booking.objects.get(customer__full_name="Bjørn Berg").customer
+    category_export = registry.get("supplier_notices").export(Subject.for_user(person))
+    assert len(category_export["daily_agendas_listing_you"]) == 1
+    assert "Aud" not in str(category_export)  # the others on the list are not exported
+
+    subject_erase(subject=Subject.for_user(person), notify=False, journal=False)
+    agenda = supplier_rows("daily_agenda").get()
+    assert agenda.body_text == agenda.body_html == agenda.subject == agenda.to_address == ""
+    assert agenda.redacted_at is not None
+
+
+def test_erasure_removes_a_staff_members_address_from_notice_settings(supplier):
+    staff_member = UserFactory(email="ingrid@salong-nord.example.no", phone=SALON_PHONE)
+    SupplierNoticeSettings.objects.create(
+        supplier=supplier,
+        notice_emails=f"ingrid@salong-nord.example.no, {SALON_EMAIL}",
+        notice_phone=SALON_PHONE,
+    )
+    subject_erase(subject=Subject.for_user(staff_member), notify=False, journal=False)
+    row = SupplierNoticeSettings.objects.get(supplier=supplier)
+    assert (row.notice_emails, row.notice_phone) == (SALON_EMAIL, "")
