@@ -352,3 +352,19 @@ def test_erasure_removes_a_staff_members_address_from_notice_settings(supplier):
     subject_erase(subject=Subject.for_user(staff_member), notify=False, journal=False)
     row = SupplierNoticeSettings.objects.get(supplier=supplier)
     assert (row.notice_emails, row.notice_phone) == (SALON_EMAIL, "")
+
+
+def test_a_phone_booking_is_announced_as_entered_by_staff(priced, notice_settings):
+    from bookings.services import booking_create_by_phone
+    from bookings.tests.conftest import staff_for
+
+    booking = booking_create_by_phone(
+        staff_user=staff_for(priced.supplier),
+        customer_name="Per Telefon",
+        customer_phone="+4793333333",
+        service=priced,
+        start=at(next_monday(), 11),
+    )
+    email = supplier_rows("booking_new").get(channel="email", booking=booking)
+    assert "Per Telefon, +4793333333" in email.body_text
+    assert "Lagt inn av de ansatte (telefonbestilling)." in email.body_text

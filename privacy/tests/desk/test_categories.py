@@ -227,3 +227,39 @@ def test_query_count_does_not_grow_with_rows(private_media):
 
     small, large = counts(1), counts(200)
     assert small == large
+
+
+def test_category_supplier_notices():
+    from bookings.tests.factories import SupplierFactory
+    from notifications.models import Message, SupplierNoticeSettings
+    from notifications.services.supplier_notices import AGENDA_TEMPLATE
+
+    from ..desk_support import PHONE
+
+    rich = rich_customer()
+    subject = Subject.for_user(rich.user)
+    agenda = Message.objects.create(
+        channel="email",
+        template_key=AGENDA_TEMPLATE,
+        to_address="post@salong.example.no",
+        subject="Salong Proof, mandag: 2 bestillinger",
+        body_text=f"09:00 Klipp · {NAME}, {PHONE}\n10:00 Klipp · Annen Kunde",
+        status=Message.Status.SENT,
+        idempotency_key="agenda-proof",
+    )
+    SupplierNoticeSettings.objects.create(
+        supplier=SupplierFactory(), notice_emails=f"post@salong.example.no, {EMAIL}"
+    )
+    exported = registry.get("supplier_notices").export(subject)
+    assert len(exported["daily_agendas_listing_you"]) == 1
+    assert "Annen Kunde" not in _text(exported)  # the others on the agenda stay out
+    assert exported["notice_addresses"][0]["notice_emails"] == [EMAIL]
+
+    _erase("supplier_notices", subject)
+    agenda.refresh_from_db()
+    assert agenda.body_text == "" and agenda.redacted_at is not None
+    assert SupplierNoticeSettings.objects.get().notice_emails == "post@salong.example.no"
+    assert registry.get("supplier_notices").export(subject) == {
+        "daily_agendas_listing_you": [],
+        "notice_addresses": [],
+    }
