@@ -27,6 +27,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "resource": ("view", "add", "change", "delete"),
             "service": ("view", "add", "change", "delete"),
             "openinghours": ("view", "add", "change", "delete"),
+            "supplieropeninghours": ("view", "add", "change", "delete"),
             "dateexception": ("view", "add", "change", "delete"),
             "busyblock": ("view", "add", "change", "delete"),
             "booking": ("view", "add", "change"),

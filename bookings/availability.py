@@ -62,9 +62,14 @@ T = TypeVar("T", int, datetime, time)
 
 @dataclass(frozen=True, slots=True)
 class WeeklyHours:
-    """One opening interval of a resource on a weekday (0 = Monday), local wall-clock time."""
+    """One opening interval on a weekday (0 = Monday), local wall-clock time.
 
-    resource_id: int
+    `resource_id=None` is the supplier's own week. A resource with weekly hours of its own
+    keeps only those (a weekday it has no row for is its day off); a resource with none
+    follows the supplier's week.
+    """
+
+    resource_id: int | None
     weekday: int
     start: time
     end: time
@@ -282,6 +287,7 @@ def free_slot_table(
     for by_weekday in weekly.values():
         for weekday, intervals in by_weekday.items():
             by_weekday[weekday] = merge_intervals(intervals)
+    supplier_weekly = weekly.pop(None, {})
     by_date: dict[date, list[DateOverride]] = defaultdict(list)
     for row in overrides:
         by_date[row.date].append(row)
@@ -298,7 +304,8 @@ def free_slot_table(
         merged = merge_intervals(_as_seconds(busy.get(resource_id, ())))
         ends = [end for _, end in merged]
         position = rank[resource_id]
-        resource_weekly = weekly.get(resource_id, {})
+        # Own hours override the supplier's for the whole week; none at all means inherit.
+        resource_weekly = weekly.get(resource_id) or supplier_weekly
         for day in _date_range(first_day, last_day):
             for open_time, close_time in opening_wall_clock(
                 resource_id=resource_id, day=day, weekly=resource_weekly, overrides=by_date

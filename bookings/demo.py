@@ -19,6 +19,7 @@ from .models import (
     Resource,
     Service,
     Supplier,
+    SupplierOpeningHours,
     SupplierStaff,
 )
 from .services import booking_create
@@ -54,12 +55,15 @@ DEMO_SUPPLIERS = [
                 "deposit_ore": 50_000,
             },
         ],
-        # Lunch 12:00–12:30 on weekdays: two intervals a day make the break.
+        # The salon's week, which its staff follow. Lunch 12:00–12:30 on weekdays: two
+        # intervals a day make the break.
         "hours": [
             (0, 4, time(9), time(12)),
             (0, 4, time(12, 30), time(17)),
             (5, 5, time(10), time(15)),
         ],
+        # Amira works evenings, Tuesday to Friday: her own hours replace the salon's week.
+        "own_hours": {"Amira": [(1, 4, time(12), time(20))]},
         "staff_name": "Siri Salong",
     },
     {
@@ -115,16 +119,24 @@ def seed_suppliers() -> None:
                 )
             },
         )
+        if not supplier.opening_hours.exists():
+            SupplierOpeningHours.objects.bulk_create(
+                SupplierOpeningHours(supplier=supplier, weekday=day, start_time=start, end_time=end)
+                for first, last, start, end in spec["hours"]
+                for day in range(first, last + 1)
+            )
         resources = []
         for order, name in enumerate(spec["resources"]):
             resource, _ = Resource.objects.update_or_create(
                 supplier=supplier, name=name, defaults={"sort_order": order}
             )
             resources.append(resource)
-            if not resource.opening_hours.exists():
+            # Everyone else has no hours of their own: they follow the supplier's week.
+            own_hours = spec.get("own_hours", {}).get(name)
+            if own_hours and not resource.opening_hours.exists():
                 OpeningHours.objects.bulk_create(
                     OpeningHours(resource=resource, weekday=day, start_time=start, end_time=end)
-                    for first, last, start, end in spec["hours"]
+                    for first, last, start, end in own_hours
                     for day in range(first, last + 1)
                 )
         for order, service_spec in enumerate(spec["services"]):

@@ -250,8 +250,8 @@ class Service(models.Model):
                 raise ValidationError({"deposit_ore": _("The deposit cannot exceed the price.")})
 
 
-class OpeningHours(models.Model):
-    """A resource's weekly opening interval; several per day make breaks."""
+class WeeklyInterval(models.Model):
+    """One opening interval on a weekday, local wall-clock time; several per day make breaks."""
 
     class Weekday(models.IntegerChoices):
         MONDAY = 0, _("Monday")
@@ -262,21 +262,16 @@ class OpeningHours(models.Model):
         SATURDAY = 5, _("Saturday")
         SUNDAY = 6, _("Sunday")
 
-    resource = models.ForeignKey(
-        Resource, on_delete=models.CASCADE, related_name="opening_hours", verbose_name=_("resource")
-    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start_time = models.TimeField(_("opens"))
     end_time = models.TimeField(_("closes"))
 
     class Meta:
-        ordering = ["resource", "weekday", "start_time"]
-        verbose_name = _("opening hours")
-        verbose_name_plural = _("opening hours")
+        abstract = True
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(end_time__gt=models.F("start_time")),
-                name="bookings_openinghours_end_after_start",
+                name="%(app_label)s_%(class)s_end_after_start",
                 violation_error_message=_("Closing must be after opening."),
             )
         ]
@@ -289,6 +284,36 @@ class OpeningHours(models.Model):
         # keeps full_clean() from reporting the constraint a second time.
         if self.start_time and self.end_time and self.end_time <= self.start_time:
             raise ValidationError({"end_time": _("Closing must be after opening.")})
+
+
+class SupplierOpeningHours(WeeklyInterval):
+    """The salon's weekly hours: every resource without weekly hours of its own follows them."""
+
+    supplier = models.ForeignKey(
+        Supplier,
+        on_delete=models.CASCADE,
+        related_name="opening_hours",
+        verbose_name=_("supplier"),
+    )
+
+    class Meta(WeeklyInterval.Meta):
+        ordering = ["supplier", "weekday", "start_time"]
+        verbose_name = _("supplier opening hours")
+        verbose_name_plural = _("supplier opening hours")
+
+
+class OpeningHours(WeeklyInterval):
+    """A resource's own weekly hours: when it has any, they replace the supplier's hours for
+    the whole week (a weekday without a row is then a day off); with none it inherits them."""
+
+    resource = models.ForeignKey(
+        Resource, on_delete=models.CASCADE, related_name="opening_hours", verbose_name=_("resource")
+    )
+
+    class Meta(WeeklyInterval.Meta):
+        ordering = ["resource", "weekday", "start_time"]
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
 
 
 class DateException(models.Model):

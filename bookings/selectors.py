@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from django.db import connections
-from django.db.models import BigIntegerField, F, Func, Prefetch, Q, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    F,
+    Func,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +35,16 @@ from .availability import (
 )
 from .exceptions import InvalidBooking
 from .hooks import payment_url_hook
-from .models import Booking, BusyBlock, DateException, OpeningHours, Resource, Service, Supplier
+from .models import (
+    Booking,
+    BusyBlock,
+    DateException,
+    OpeningHours,
+    Resource,
+    Service,
+    Supplier,
+    SupplierOpeningHours,
+)
 
 
 def suppliers_listed() -> QuerySet[Supplier]:
@@ -155,13 +174,37 @@ def _fetch_raw(queryset: QuerySet) -> list[tuple]:
         return cursor.fetchall()
 
 
-def weekly_hours_of(resource_ids: list[int]) -> list[WeeklyHours]:
-    """The resources' weekly opening intervals, as the slot engine takes them."""
-    return [
-        WeeklyHours(resource_id=rid, weekday=weekday, start=start, end=end)
-        for rid, weekday, start, end in OpeningHours.objects.filter(resource_id__in=resource_ids)
+def _supplier_hours_rows(supplier_id: int, *columns: Value) -> QuerySet:
+    """The supplier's own week as rows shaped like a resource's (resource id NULL), to UNION
+    with them: the engine works out inheritance, and the hours stay one query."""
+    return (
+        SupplierOpeningHours.objects.filter(supplier_id=supplier_id)
+        .annotate(
+            owner_id=Value(None, output_field=IntegerField()),
+            **{f"column_{i}": column for i, column in enumerate(columns)},
+        )
+        .values_list(
+            "owner_id",
+            *(f"column_{i}" for i in range(len(columns))),
+            "weekday",
+            "start_time",
+            "end_time",
+        )
+        .order_by()
+    )
+
+
+def weekly_hours_of(*, supplier_id: int, resource_ids: list[int]) -> list[WeeklyHours]:
+    """The resources' own weekly intervals and the supplier's (resource_id None), in one query,
+    as the slot engine takes them (it decides who inherits the supplier's week)."""
+    own = (
+        OpeningHours.objects.filter(resource_id__in=resource_ids)
         .order_by()  # the model's ordering joins resource and supplier: not needed here
         .values_list("resource_id", "weekday", "start_time", "end_time")
+    )
+    return [
+        WeeklyHours(resource_id=rid, weekday=weekday, start=start, end=end)
+        for rid, weekday, start, end in own.union(_supplier_hours_rows(supplier_id), all=True)
     ]
 
 
@@ -213,12 +256,15 @@ def slots_for_service(
     resource: Resource | None = None,
     now: datetime | None = None,
     exclude_booking_id: int | None = None,
+    enforce_notice: bool = True,
 ) -> Availability:
     """Free slots of `service` on the local dates [date_from, date_to] (inclusive).
 
-    Three queries whatever the range (resources with their weekly hours, date exceptions, and
-    bookings with busy blocks in one UNION ALL): the arithmetic runs in bookings.availability.
-    `exclude_booking_id` leaves one booking out (rescheduling it must not collide with itself).
+    Three queries whatever the range (resources with their weekly hours and the supplier's,
+    date exceptions, and bookings with busy blocks in one UNION ALL): the arithmetic runs in
+    bookings.availability. `exclude_booking_id` leaves one booking out (rescheduling it must
+    not collide with itself); `enforce_notice=False` is the supplier's side, which the booking
+    service lets book inside the minimum notice.
     """
     now = now or timezone.now()
     tz = supplier_time_zone(service.supplier)
@@ -230,18 +276,22 @@ def slots_for_service(
     resources_qs = service.resources.filter(is_active=True).order_by("sort_order", "name")
     if resource is not None:
         resources_qs = resources_qs.filter(pk=resource.pk)
-    # The resources and their weekly hours in one query (a resource without hours still
-    # comes back once, with NULL hours: it is listed, it just has no slots).
+    # The resources with their own weekly hours, and the supplier's week (id NULL) that those
+    # without hours inherit, in one query. A resource without hours still comes back once,
+    # with NULL hours: it is listed, and follows the supplier's week.
     resources: dict[int, str] = {}
     weekly: list[WeeklyHours] = []
-    for rid, name, weekday, start, end in resources_qs.values_list(
+    rows = resources_qs.values_list(
         "id",
         "name",
         "opening_hours__weekday",
         "opening_hours__start_time",
         "opening_hours__end_time",
-    ):
-        resources[rid] = name
+    ).order_by()
+    supplier_rows = _supplier_hours_rows(service.supplier_id, Value("", output_field=CharField()))
+    for rid, name, weekday, start, end in rows.union(supplier_rows, all=True):
+        if rid is not None:
+            resources[rid] = name
         if weekday is not None:
             weekly.append(WeeklyHours(resource_id=rid, weekday=weekday, start=start, end=end))
     if not resources or date_to < date_from:
@@ -280,12 +330,15 @@ def slots_for_service(
     for rid, start, end in _fetch_raw(intervals):
         busy[rid].append((start, end))
 
+    rules = slot_rules_for(service)
+    if not enforce_notice:
+        rules = replace(rules, minimum_notice=0)
     free = free_slot_table(
         resource_ids=ids,
         date_from=date_from,
         date_to=date_to,
         tz=tz,
-        rules=slot_rules_for(service),
+        rules=rules,
         now=now,
         weekly_hours=weekly,
         overrides=overrides,

@@ -169,7 +169,7 @@ def _validate_time(
         tz=tz,
         rules=rules,
         now=now,
-        weekly_hours=weekly_hours_of(ids),
+        weekly_hours=weekly_hours_of(supplier_id=service.supplier_id, resource_ids=ids),
         overrides=date_overrides_of(
             supplier=service.supplier, resource_ids=ids, date_from=day, date_to=day
         ),

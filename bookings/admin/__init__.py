@@ -25,6 +25,7 @@ from ..models import (
     Resource,
     Service,
     Supplier,
+    SupplierOpeningHours,
     SupplierStaff,
 )
 from . import feeds  # noqa: F401  (registers the calendar feed admin)
@@ -33,11 +34,29 @@ from .scoping import ScopedInline, SupplierScopedAdmin
 from .views import BookingAdminViews
 
 
+class WeeklyHoursInline(ScopedInline):
+    formset = OpeningHoursFormSet
+    extra = 1
+    # Django's tabular inline with `description` above it: the inheritance rule, in place.
+    template = "admin/bookings/weekly_hours_inline.html"
+    description = ""
+
+
+class SupplierOpeningHoursInline(WeeklyHoursInline):
+    model = SupplierOpeningHours
+    verbose_name_plural = _("Opening hours")
+    description = _(
+        "Everyone without opening hours of their own follows these. Date exceptions and "
+        "public holidays still apply."
+    )
+
+
 @admin.register(Supplier)
 class SupplierAdmin(SupplierScopedAdmin):
     supplier_path = ""
     list_display = ["name", "slug", "city", "is_active"]
     search_fields = ["name", "slug"]
+    inlines = [SupplierOpeningHoursInline]
 
     def get_prepopulated_fields(self, request: HttpRequest, obj=None):
         return {"slug": ["name"]} if sees_every_supplier(request.user) else {}
@@ -54,10 +73,13 @@ class SupplierAdmin(SupplierScopedAdmin):
         return ("slug", "is_active")  # staff run their business; activation is ours
 
 
-class OpeningHoursInline(ScopedInline):
+class OpeningHoursInline(WeeklyHoursInline):
     model = OpeningHours
-    formset = OpeningHoursFormSet
-    extra = 1
+    verbose_name_plural = _("Own opening hours (override the supplier's)")
+    description = _(
+        "Leave empty to follow the supplier's opening hours. Hours entered here replace them "
+        "for the whole week: a weekday without a row is a day off."
+    )
 
 
 @admin.register(Resource)

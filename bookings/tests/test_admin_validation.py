@@ -43,8 +43,14 @@ def admin_url(model, name: str, *args) -> str:
 
 def change_form_data(client, url: str) -> dict:
     """The admin change form's current values, as the browser would post them back."""
-    form = client.get(url).context["adminform"].form
+    response = client.get(url)
+    form = response.context["adminform"].form
     data = {}
+    for inline in response.context["inline_admin_formsets"]:  # the inlines' empty rows
+        management = inline.formset.management_form
+        data.update(
+            {management.add_prefix(name): management[name].value() for name in management.fields}
+        )
     for name in form.fields:
         value = form[name].value()
         if isinstance(value, bool):
