@@ -368,3 +368,36 @@ def test_a_phone_booking_is_announced_as_entered_by_staff(priced, notice_setting
     email = supplier_rows("booking_new").get(channel="email", booking=booking)
     assert "Per Telefon, +4793333333" in email.body_text
     assert "Lagt inn av de ansatte (telefonbestilling)." in email.body_text
+
+
+def test_booking_post_with_salon_notices_keeps_its_statement_budget(customer, priced, supplier):
+    """The salon's e-mail and SMS join the customer's rows in the booking's one INSERT."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    from accounts.services import api_token_issue
+    from notifications.services.supplier_notices import notice_settings_for
+
+    from .conftest import consent
+    from .test_booking_query_count import MAX_STATEMENTS_PER_BOOKING
+
+    SupplierNoticeSettings.objects.create(
+        supplier=supplier, notice_emails=SALON_EMAIL, notice_phone=SALON_PHONE
+    )
+    consent(customer, "sms_notifications")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=customer)}")
+    client.get("/api/v1/bookings/")
+    notice_settings_for(supplier)  # cached, as after the supplier's first booking event
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            "/api/v1/bookings/",
+            {"service": priced.pk, "start": at(next_monday(2), 10).isoformat()},
+            format="json",
+        )
+    assert response.status_code == 201, response.content
+    assert channels_and_addresses("booking_new") == [("email", SALON_EMAIL), ("sms", SALON_PHONE)]
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "notif')]
+    assert len(inserts) == 1
+    assert len(queries.captured_queries) <= MAX_STATEMENTS_PER_BOOKING
