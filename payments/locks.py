@@ -11,13 +11,21 @@ def lock_payment_chain(payment_id: int) -> tuple[Order, Payment]:
     """Lock the payment's booking (if any), order and payment; call inside transaction.atomic."""
     from bookings.models import Booking
 
-    order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
-    booking_id = Order.objects.values_list("booking_id", flat=True).get(pk=order_id)
+    order_id, booking_id = Payment.objects.values_list("order_id", "order__booking_id").get(
+        pk=payment_id
+    )
     if booking_id is not None:
         # Evaluated for the lock only: the caller re-reads the booking through bookings.services.
         list(Booking.objects.select_for_update().filter(pk=booking_id).values_list("pk"))
-    order = Order.objects.select_for_update().get(pk=order_id)
+    # The order arrives with what its receipt and the customer's notice print (supplier,
+    # booking, customer) in the same statement; only the order row itself is locked.
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("supplier", "booking", "customer")
+        .get(pk=order_id)
+    )
     payment = Payment.objects.select_for_update().get(pk=payment_id)
+    payment.order = order
     return order, payment
 
 

@@ -153,7 +153,9 @@ def _resolve_booking(*, payment: Payment, order: Order) -> str | None:
     try:
         # A savepoint: a refusal must not poison the surrounding transaction.
         with transaction.atomic():
-            booking_confirm_payment(booking=booking)
+            # The order keeps the confirmed booking: the receipt, its notice and the caller's
+            # page read it from there.
+            order.booking = booking_confirm_payment(booking=booking)
     except BookingError:
         # The hold expired and someone else took the slot (SlotUnavailable), or the booking can
         # no longer be confirmed at all: the customer gets the money back automatically.

@@ -1,6 +1,6 @@
 """Receipts and credit notes with gapless numbers per supplier."""
 
-from django.db import IntegrityError, transaction
+from django.db import connections
 from django.utils import timezone
 
 from ..models import Order, Payment, Receipt, ReceiptCounter, Refund
@@ -8,22 +8,31 @@ from ..selectors import payment_settings_for, retention_date_for
 from .orders import allocate, order_lines_as_dicts
 
 
-def _next_receipt_number(supplier) -> int:
-    """Lock the supplier's counter row and take the next number (caller holds the transaction).
+def _next_receipt_number(supplier_id: int) -> int:
+    """Take the supplier's next receipt number; call inside the transaction that saves it.
 
-    A rolled-back transaction releases its number with the lock, so numbers have no gaps.
+    One statement, UPDATE ... RETURNING: the increment locks the supplier's counter row until
+    the caller's transaction ends, and a rollback undoes the increment with everything else,
+    so numbers have no gaps and no duplicates. Take it last: other issuers for the supplier
+    wait on the row from here to the commit.
     """
-    counter = ReceiptCounter.objects.select_for_update().filter(supplier=supplier).first()
-    if counter is None:
-        try:
-            with transaction.atomic():
-                ReceiptCounter.objects.create(supplier=supplier)
-        except IntegrityError:
-            pass  # another transaction created it first; lock theirs below
-        counter = ReceiptCounter.objects.select_for_update().get(supplier=supplier)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return counter.last_number
+    table = ReceiptCounter._meta.db_table
+    sql = (
+        f"UPDATE {table} SET last_number = last_number + 1 "  # noqa: S608 (our own table name)
+        "WHERE supplier_id = %s RETURNING last_number"
+    )
+    with connections[ReceiptCounter.objects.db].cursor() as cursor:
+        cursor.execute(sql, [supplier_id])
+        row = cursor.fetchone()
+        if row is None:
+            # The supplier's first receipt: create the row (a concurrent creator's insert wins
+            # without an error), then increment it like any other time.
+            ReceiptCounter.objects.bulk_create(
+                [ReceiptCounter(supplier_id=supplier_id)], ignore_conflicts=True
+            )
+            cursor.execute(sql, [supplier_id])
+            row = cursor.fetchone()
+    return row[0]
 
 
 def receipt_issue(*, payment: Payment, refund: Refund | None = None) -> Receipt:
@@ -60,9 +69,8 @@ def receipt_issue(*, payment: Payment, refund: Refund | None = None) -> Receipt:
         for part in (supplier.address_line, f"{supplier.postal_code} {supplier.city}".strip())
         if part
     )
-    return Receipt.objects.create(
+    receipt = Receipt(
         supplier=supplier,
-        number=_next_receipt_number(supplier),
         kind=kind,
         order=order,
         payment=payment,
@@ -86,3 +94,8 @@ def receipt_issue(*, payment: Payment, refund: Refund | None = None) -> Receipt:
         # payment): born restricted like the rest of the order, never changed afterwards.
         restricted=order.restricted,
     )
+    # Numbered only now, with everything else prepared: the counter row stays locked until
+    # the caller commits.
+    receipt.number = _next_receipt_number(supplier.pk)
+    receipt.save(force_insert=True)
+    return receipt

@@ -1,12 +1,14 @@
 """Receipt numbers have no gaps and no duplicates under concurrent payments (PostgreSQL)."""
 
+import multiprocessing
 import threading
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
-from payments.models import Payment, Receipt
+from payments.locks import lock_payment_chain
+from payments.models import Payment, Receipt, ReceiptCounter
 from payments.providers.base import ProviderState
 from payments.services import order_get_or_create, payment_apply_state
 from payments.services.receipts import receipt_issue
@@ -90,3 +92,104 @@ def test_concurrent_payments_get_gapless_receipt_numbers(eager_tasks):
     assert (
         Payment.objects.filter(order__supplier=service.supplier, status="paid").count() == PAYMENTS
     )
+
+
+def _paid_payments(service, count: int) -> list[Payment]:
+    payments = []
+    for _ in range(count):
+        booking = BookingFactory(
+            service=service, resource=ResourceFactory(supplier=service.supplier)
+        )
+        order = order_get_or_create(booking=booking)
+        payments.append(
+            Payment.objects.create(
+                order=order,
+                provider="stripe",
+                provider_reference=f"cs_{booking.reference}",
+                amount_ore=order.due_online_ore,
+                captured_ore=order.due_online_ore,
+                status=Payment.Status.PAID,
+                retain_until=order.retain_until,
+            )
+        )
+    return payments
+
+
+def _issue_in_child(payment_ids: list[int], ready, results) -> None:
+    """A separate worker process: its own connection, one transaction per receipt, and first
+    one transaction that takes a number and rolls back."""
+    try:
+        connection.ensure_connection()
+        ready.wait()
+        try:
+            with transaction.atomic():
+                _order, payment = lock_payment_chain(payment_ids[0])
+                receipt_issue(payment=payment)
+                raise Rollback
+        except Rollback:
+            pass
+        for payment_id in payment_ids:
+            with transaction.atomic():
+                _order, payment = lock_payment_chain(payment_id)
+                receipt_issue(payment=payment)
+        results.put("ok")
+    except Exception as error:
+        results.put(repr(error))
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_receipt_numbers_are_gapless_across_processes():
+    # Worker nodes are separate processes with their own connections: only the database's
+    # row lock on the counter keeps the numbers in order.
+    service = ServiceFactory()
+    PaymentSettingsFactory(supplier=service.supplier)
+    payments = _paid_payments(service, PAYMENTS)
+    ids = [payment.pk for payment in payments]
+    processes = 3
+    connections.close_all()  # the children must not share this process's socket
+    context = multiprocessing.get_context("fork")
+    ready = context.Barrier(processes)
+    results = context.Queue()
+    children = [
+        context.Process(target=_issue_in_child, args=(ids[index::processes], ready, results))
+        for index in range(processes)
+    ]
+    for child in children:
+        child.start()
+    outcomes = [results.get(timeout=120) for _ in children]
+    for child in children:
+        child.join(timeout=60)
+
+    assert outcomes == ["ok"] * processes
+    numbers = sorted(
+        Receipt.objects.filter(supplier=service.supplier).values_list("number", flat=True)
+    )
+    assert numbers == list(range(1, PAYMENTS + 1))
+    assert ReceiptCounter.objects.get(supplier=service.supplier).last_number == PAYMENTS
+    assert sorted(Receipt.objects.values_list("payment_id", flat=True)) == sorted(ids)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_numbering_continues_from_the_counter_and_creates_it_once():
+    service = ServiceFactory()
+    PaymentSettingsFactory(supplier=service.supplier)
+    first, second, third = _paid_payments(service, 3)
+    other_service = ServiceFactory()
+    ReceiptCounter.objects.create(supplier=other_service.supplier, last_number=41)
+    (elsewhere,) = _paid_payments(other_service, 1)
+
+    for payment in (first, second):
+        with transaction.atomic():
+            receipt_issue(payment=lock_payment_chain(payment.pk)[1])
+    with transaction.atomic():
+        receipt_issue(payment=lock_payment_chain(elsewhere.pk)[1])
+    with transaction.atomic():
+        again = receipt_issue(payment=lock_payment_chain(first.pk)[1])  # idempotent
+        issued = receipt_issue(payment=lock_payment_chain(third.pk)[1])
+
+    assert ReceiptCounter.objects.filter(supplier=service.supplier).count() == 1
+    assert again.number == 1
+    assert issued.number == 3
+    assert Receipt.objects.get(payment=elsewhere).number == 42
