@@ -1,13 +1,60 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from . import roles
 from .models import User
 from .roles import manages_accounts
+
+# Role groups keep their English names (the code finds them by name); people read these.
+ROLE_LABELS = {
+    roles.CUSTOMER: _("Customer"),
+    roles.SUPPLIER_STAFF: _("Supplier staff"),
+    roles.DPO: _("Data protection officer"),
+    roles.ADMINISTRATOR: _("Administrator"),
+}
+# Django writes a permission's name once, in English, when it creates it ("Can add booking").
+# The four default permissions are named again here from the model's translated name.
+DEFAULT_PERMISSION_LABELS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def role_label(group: Group) -> str:
+    return str(ROLE_LABELS.get(group.name, group.name))
+
+
+def permission_label(permission: Permission) -> str:
+    """`Bestillinger | bestilling | Kan se bestilling` in the reader's language."""
+    model = permission.content_type.model_class()
+    action, _separator, model_name = permission.codename.partition("_")
+    name = permission.name
+    default = model is not None and model_name == model._meta.model_name
+    if default and action in DEFAULT_PERMISSION_LABELS:
+        name = DEFAULT_PERMISSION_LABELS[action] % {"model": model._meta.verbose_name}
+    return f"{permission.content_type} | {name}"
+
+
+class TranslatedRoleLabels:
+    """Admin mixin: role groups and permissions listed in the reader's language."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.related_model is Group:
+            field.label_from_instance = role_label
+        elif field is not None and db_field.related_model is Permission:
+            field.label_from_instance = permission_label
+        return field
+
 
 # What the DPO may correct for a person (GDPR Art. 16 rectification). Roles, flags and
 # passwords are not personal data to rectify: changing them is the Administrators' job.
@@ -35,13 +82,36 @@ class UserRectificationAdminForm(forms.ModelForm):
         fields = RECTIFICATION_FIELDS
 
 
+class RoleListFilter(admin.RelatedFieldListFilter):
+    def field_choices(self, field, request, model_admin):
+        return [(group.pk, role_label(group)) for group in Group.objects.order_by("name")]
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(TranslatedRoleLabels, DjangoGroupAdmin):
+    list_display = ["role"]
+
+    @admin.display(description=_("role"), ordering="name")
+    def role(self, group: Group) -> str:
+        return role_label(group)
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(TranslatedRoleLabels, DjangoUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     ordering = ["-date_joined"]
     list_display = ["public_id", "full_name", "is_active", "is_staff", "date_joined"]
-    list_filter = ["is_active", "is_staff", "is_superuser", "groups", "preferred_language"]
+    list_filter = [
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        ("groups", RoleListFilter),
+        "preferred_language",
+    ]
     search_fields = ["full_name", "email", "contact_email"]
     readonly_fields = [
         "public_id",

@@ -193,7 +193,7 @@ retention_rule_register(
     RuleDefinition(
         "sessions_expired",
         "sessions",
-        "Expired login sessions deleted",
+        _("Expired login sessions deleted"),
         0,
         _expired_sessions,
         order=150,

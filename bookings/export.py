@@ -72,6 +72,6 @@ def _rows(bookings: Iterable[Booking]) -> Iterator[list[object]]:
             customer.full_name if customer else "",
             str(customer.phone) if customer and customer.phone else "",
             customer.message_email if customer else "",
-            format_nok(booking.price_ore).replace("\u00a0", ""),
+            format_nok(booking.price_ore, unit=False).replace("\u00a0", ""),
             booking.customer_notes,
         ]

@@ -159,7 +159,7 @@ retention_rule_register(
     RuleDefinition(
         "bookings_of_deleted",
         "bookings",
-        "Bookings of deleted accounts anonymised",
+        _("Bookings of deleted accounts anonymised"),
         0,
         _bookings_of_deleted,
         order=100,
@@ -169,7 +169,7 @@ retention_rule_register(
     RuleDefinition(
         "booking_notes",
         "bookings",
-        "Notes of past bookings blanked",
+        _("Notes of past bookings blanked"),
         730,
         _booking_notes,
         order=110,

@@ -94,6 +94,8 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "bookingtjeneste.context_processors.site",
             ],
+            # The project package is no installed app; its one tag library, the NOK filter.
+            "libraries": {"money": "bookingtjeneste.templatetags.money"},
         },
     },
 ]

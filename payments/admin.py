@@ -156,11 +156,11 @@ class OrderAdmin(ReadOnlyAdmin):
         "restricted",
     )
 
-    @admin.display(description=_("total (NOK)"))
+    @admin.display(description=_("total"))
     def total(self, obj) -> str:
         return format_nok(obj.total_ore)
 
-    @admin.display(description=_("online (NOK)"))
+    @admin.display(description=_("online"))
     def due_online(self, obj) -> str:
         return format_nok(obj.due_online_ore)
 
@@ -189,11 +189,11 @@ class PaymentAdmin(ReadOnlyAdmin):
     actions = ["refresh_from_provider"]
     exclude = ("provider_data",)
 
-    @admin.display(description=_("amount (NOK)"))
+    @admin.display(description=_("amount"))
     def amount(self, obj) -> str:
         return format_nok(obj.amount_ore)
 
-    @admin.display(description=_("refunded (NOK)"))
+    @admin.display(description=_("refunded"))
     def refunded(self, obj) -> str:
         return format_nok(obj.refunded_ore)
 
@@ -242,7 +242,7 @@ class RefundAddForm(forms.ModelForm):
             if amount > refundable:
                 raise ValidationError(
                     {
-                        "amount_ore": _("At most %(amount)s NOK can be refunded.")
+                        "amount_ore": _("At most %(amount)s can be refunded.")
                         % {"amount": format_nok(refundable)}
                     }
                 )
@@ -349,11 +349,11 @@ class ReceiptAdmin(ReadOnlyAdmin):
     date_hierarchy = "issued_at"
     change_list_template = "admin/payments/receipt/change_list.html"
 
-    @admin.display(description=_("total (NOK)"))
+    @admin.display(description=_("total"))
     def total(self, obj) -> str:
         return format_nok(obj.total_ore)
 
-    @admin.display(description=_("VAT (NOK)"))
+    @admin.display(description=_("VAT"))
     def vat(self, obj) -> str:
         return format_nok(obj.vat_ore)
 

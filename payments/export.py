@@ -46,7 +46,7 @@ def _rows(receipts: Iterable[Receipt]) -> Iterator[list[object]]:
                 receipt.payment.provider_reference,
                 receipt.corrects.number if receipt.corrects_id else "",
                 str(line["vat_rate"]).replace(".", ","),
-                format_nok(line["amount_ore"]).replace("\u00a0", ""),
-                format_nok(line["vat_ore"]).replace("\u00a0", ""),
-                format_nok(line["amount_ore"] - line["vat_ore"]).replace("\u00a0", ""),
+                format_nok(line["amount_ore"], unit=False).replace("\u00a0", ""),
+                format_nok(line["vat_ore"], unit=False).replace("\u00a0", ""),
+                format_nok(line["amount_ore"] - line["vat_ore"], unit=False).replace("\u00a0", ""),
             ]

@@ -281,7 +281,7 @@ class Refund(RetainedRecord):
         indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{format_nok(self.amount_ore)} NOK ({self.get_status_display()})"
+        return f"{format_nok(self.amount_ore)} ({self.get_status_display()})"
 
 
 class ReceiptCounter(models.Model):

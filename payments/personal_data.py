@@ -209,7 +209,7 @@ retention_rule_register(
     RuleDefinition(
         "payment_holds_abandoned",
         "payments",
-        "Name and e-mail removed from orders never paid",
+        _("Name and e-mail removed from orders never paid"),
         1,
         _payment_holds,
         order=10,
@@ -219,7 +219,7 @@ retention_rule_register(
     RuleDefinition(
         "accounting_records",
         "payments",
-        "Accounting records anonymised after the Accounting Act period",
+        _("Accounting records anonymised after the Accounting Act period"),
         0,
         _accounting_records,
         order=140,

@@ -33,7 +33,7 @@ from .request_desk import (
     subject_mark_minor,
 )
 from .request_selectors import request_urgency
-from .retention import retention_preview
+from .retention import retention_preview, retention_rule_description
 
 
 def _subject_of(obj):
@@ -418,10 +418,25 @@ def record_of_processing(request: HttpRequest) -> HttpResponse:
 
 @admin.register(RetentionRule)
 class RetentionRuleAdmin(admin.ModelAdmin):
-    list_display = ("key", "category", "description", "period_days", "enabled", "updated_at")
+    list_display = ("description", "category_name", "period_days", "enabled", "updated_at")
+    list_display_links = ("description",)
     list_editable = ("period_days", "enabled")
-    readonly_fields = ("key", "category", "description")
+    fields = ("description", "category_name", "key", "period_days", "enabled")
+    readonly_fields = ("description", "category_name", "key")
     change_list_template = "privacy/desk/admin_retention_changelist.html"
+
+    # What a rule does and which data it covers are the code's words, in the reader's language;
+    # the row holds only what the DPO decides (the period, and whether the rule runs).
+    @admin.display(description=_("what happens"))
+    def description(self, rule: RetentionRule) -> str:
+        return retention_rule_description(rule.key)
+
+    @admin.display(description=_("data category"), ordering="category")
+    def category_name(self, rule: RetentionRule) -> str:
+        try:
+            return str(registry.get(rule.category).name) or rule.category
+        except KeyError:  # a category without a registry entry of its own (login sessions)
+            return rule.category
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -442,7 +457,10 @@ class RetentionRuleAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # "What the next sweep will do": the same rules in dry-run mode, as of now.
-        extra_context = {**(extra_context or {}), "preview": retention_preview()}
+        preview = [
+            (retention_rule_description(key), count) for key, count in retention_preview().items()
+        ]
+        extra_context = {**(extra_context or {}), "preview": preview}
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):

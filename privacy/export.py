@@ -18,10 +18,13 @@ from django.core import signing
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
 from . import hooks
 from .audit import audit_log
-from .models import PrivacyRequest
+from .models import ConsentEvent, PrivacyRequest
+from .purposes import Purpose
 from .registry import Subject, registry
 
 EXPORT_VALIDITY = timedelta(days=7)
@@ -30,29 +33,36 @@ EXPORT_DIR = "privacy-exports"
 
 # Section 4e of the policy: "automatic categorisation of you as a customer". The rule is
 # deliberately simple and shown in full in every export: bookings in the last 12 months.
+# The segment's key stays the same in every language (it is what the JSON file carries); its
+# name and rule are read in the subject's language.
 SEGMENTS = (
-    (12, "frequent", "12 or more bookings in the last 12 months"),
-    (4, "regular", "4–11 bookings in the last 12 months"),
-    (1, "occasional", "1–3 bookings in the last 12 months"),
-    (0, "inactive", "no bookings in the last 12 months"),
+    (12, "frequent", _("frequent customer"), _("12 or more bookings in the last 12 months")),
+    (4, "regular", _("regular customer"), _("4–11 bookings in the last 12 months")),
+    (1, "occasional", _("occasional customer"), _("1–3 bookings in the last 12 months")),
+    (0, "inactive", _("inactive customer"), _("no bookings in the last 12 months")),
+)
+SEGMENT_USE = _(
+    "ordering of suggestions only, and only with consent to personalisation; never for prices "
+    "or refusals. You may object (Art. 21)."
 )
 
 
 def customer_segment(subject: Subject, *, now=None) -> dict:
     """The automatic categorisation and how it was computed (one query): bookings not cancelled
-    that start in the last 12 months, counted by the bookings app (hooks.booking_counts)."""
+    that start in the last 12 months, counted by the bookings app (hooks.booking_counts).
+    Texts are in the active language."""
     count = 0
     if subject.user is not None:
         since = (now or timezone.now()) - timedelta(days=365)
         count = sum(bookings(subject.user, since) for bookings in hooks.booking_counts)
-    for threshold, segment, explanation in SEGMENTS:
+    for threshold, segment, label, explanation in SEGMENTS:
         if count >= threshold:
             return {
                 "segment": segment,
+                "label": str(label),
                 "bookings_last_12_months": count,
-                "rule": explanation,
-                "used_for": "ordering of suggestions only, and only with consent to "
-                "personalisation; never for prices or refusals. You may object (Art. 21).",
+                "rule": str(explanation),
+                "used_for": str(SEGMENT_USE),
             }
     raise AssertionError("unreachable: the last threshold is 0")
 
@@ -70,6 +80,21 @@ def _processors() -> list[dict]:
             "transfer_mechanism",
         )
     )
+
+
+def _consent_rows(consents: list[dict]) -> list[dict]:
+    """The consent history as the summary shows it: the purpose and where the choice was made
+    in words of the active language (the JSON file keeps the identifiers)."""
+    purposes, sources = dict(Purpose.choices), dict(ConsentEvent.Source.choices)
+    return [
+        {
+            **consent,
+            "purpose_label": purposes.get(consent["purpose"], consent["purpose"]),
+            "source_label": sources.get(consent["source"], consent["source"]),
+            "at": timezone.localtime(parse_datetime(consent["created_at"])),
+        }
+        for consent in consents
+    ]
 
 
 def export_collect(subject: Subject) -> dict:
@@ -120,14 +145,15 @@ def export_build(*, request: PrivacyRequest) -> PrivacyRequest:
     now = timezone.now()
     language = getattr(subject.user, "preferred_language", None) or settings.LANGUAGE_CODE
     with translation.override(language):
+        segment = customer_segment(subject, now=now)
         summary = render_to_string(
             "privacy/desk/export_summary.html",
             {
                 "generated_at": now,
                 "categories": [_summary_section(c, data[c.key]) for c in registry.all()],
-                "consents": data.get("consents", []),
+                "consents": _consent_rows(data.get("consents", [])),
                 "processors": _processors(),
-                "segment": customer_segment(subject, now=now),
+                "segment": segment,
             },
         )
     relative = os.path.join(EXPORT_DIR, f"{uuid.uuid4().hex}.zip")
@@ -139,7 +165,7 @@ def export_build(*, request: PrivacyRequest) -> PrivacyRequest:
             archive.writestr(f"{key}.json", json.dumps(value, ensure_ascii=False, default=str))
         archive.writestr(
             "categorisation.json",
-            json.dumps(customer_segment(subject, now=now), ensure_ascii=False, indent=2),
+            json.dumps(segment, ensure_ascii=False, indent=2),
         )
     PrivacyRequest.objects.filter(pk=request.pk).update(
         export_path=relative, export_expires_at=now + EXPORT_VALIDITY

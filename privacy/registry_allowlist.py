@@ -70,7 +70,6 @@ NOT_PERSONAL: dict[str, str] = {
     "privacy.ProcessorErasure.result": "counts reported by the processor",
     "privacy.PurposeText.text_en": "the consent wording shown to everyone",
     "privacy.PurposeText.text_nb": "the consent wording shown to everyone",
-    "privacy.RetentionRule.description": "the rule's description",
     "privacy.RetentionRule.key": "the rule's identifier",
     "privacy.SweepRun.counts": "rows affected per rule",
     "socialaccount.SocialApp.client_id": "our OAuth client configuration",

@@ -20,6 +20,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import F, Max, Min, Q
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from . import hooks
 from .audit import audit_log
@@ -34,7 +36,10 @@ BATCH = 50_000
 class RuleDefinition:
     key: str
     category: str
-    description: str
+    # What the rule does, in words for the DPO: a lazily translated string (gettext_lazy), so
+    # the admin shows it in the reader's language. The code owns it, as it owns what the rule
+    # does; the DPO's RetentionRule row holds only the period and whether the rule runs.
+    description: str | Promise
     default_days: int
     apply: Callable[[datetime, datetime, bool], int]  # (cutoff, as_of, dry_run) -> rows
     # Sweep order: lower first (e.g. a record deleted first needs no redaction before it goes).
@@ -65,8 +70,18 @@ RULES = RuleRegistry()
 
 
 def retention_rule_register(rule: RuleDefinition) -> RuleDefinition:
-    """Declare a rule (from an app's personal_data.py); its key names the DPO's RetentionRule."""
+    """Declare a rule (from an app's personal_data.py); its key names the DPO's RetentionRule.
+    Give `description` as gettext_lazy text: it is shown in the reader's language."""
     return RULES.register(rule)
+
+
+def retention_rule_description(key: str) -> str:
+    """What the rule `key` does, in the active language; the key itself for a rule the code no
+    longer has (its row stays for the record, and the sweep skips it)."""
+    try:
+        return str(RULES.get(key).description)
+    except KeyError:
+        return key
 
 
 def in_pk_batches(queryset, action: Callable, dry_run: bool) -> int:
@@ -291,7 +306,7 @@ PRIVACY_RULES: tuple[RuleDefinition, ...] = (
     RuleDefinition(
         "contact_messages",
         "contact_messages",
-        "Contact-form copies deleted",
+        _("Contact-form copies deleted"),
         90,
         _contact_messages,
         order=20,
@@ -299,7 +314,7 @@ PRIVACY_RULES: tuple[RuleDefinition, ...] = (
     RuleDefinition(
         "dsar_exports",
         "dsar_exports",
-        "Export ZIP files deleted when the link expires",
+        _("Export ZIP files deleted when the link expires"),
         7,
         _dsar_exports,
         order=60,
@@ -307,7 +322,7 @@ PRIVACY_RULES: tuple[RuleDefinition, ...] = (
     RuleDefinition(
         "unverified_requests",
         "privacy_requests",
-        "Guest requests never confirmed deleted",
+        _("Guest requests never confirmed deleted"),
         7,
         _unverified_requests,
         order=70,
@@ -315,7 +330,7 @@ PRIVACY_RULES: tuple[RuleDefinition, ...] = (
     RuleDefinition(
         "anonymous_consents",
         "consents",
-        "Cookie choices of anonymous visitors deleted",
+        _("Cookie choices of anonymous visitors deleted"),
         396,
         _anonymous_consents,
         order=80,
@@ -323,7 +338,7 @@ PRIVACY_RULES: tuple[RuleDefinition, ...] = (
     RuleDefinition(
         "consents_of_erased",
         "consents",
-        "Consent ledger of deleted accounts deleted",
+        _("Consent ledger of deleted accounts deleted"),
         1095,
         _consents_of_erased,
         order=90,
@@ -332,7 +347,7 @@ PRIVACY_RULES: tuple[RuleDefinition, ...] = (
     RuleDefinition(
         "inactive_accounts_warn",
         "account",
-        "Inactive accounts warned by e-mail or SMS",
+        _("Inactive accounts warned by e-mail or SMS"),
         1095,
         _inactive_warn,
         order=120,
@@ -340,7 +355,7 @@ PRIVACY_RULES: tuple[RuleDefinition, ...] = (
     RuleDefinition(
         "inactive_accounts_delete",
         "account",
-        "Warned inactive accounts erased",
+        _("Warned inactive accounts erased"),
         30,
         _inactive_delete,
         order=130,
@@ -352,13 +367,9 @@ def retention_rules_seed() -> int:
     """Create missing rules with their documented defaults (never overwrites the DPO's)."""
     created = 0
     for rule in RULES:
-        _, was_created = RetentionRule.objects.get_or_create(
+        _row, was_created = RetentionRule.objects.get_or_create(
             key=rule.key,
-            defaults={
-                "category": rule.category,
-                "description": rule.description,
-                "period_days": rule.default_days,
-            },
+            defaults={"category": rule.category, "period_days": rule.default_days},
         )
         created += was_created
     return created

@@ -29,7 +29,6 @@ from ..models import (
     SupplierStaff,
 )
 from . import feeds  # noqa: F401  (registers the calendar feed admin)
-from .calendar_views import BookingCalendarViews
 from .forms import BusyBlockForm, DateExceptionForm, OpeningHoursFormSet, ServiceAdminForm
 from .scoping import ScopedInline, SupplierScopedAdmin
 from .views import BookingAdminViews
@@ -101,7 +100,7 @@ class ServiceAdmin(SupplierScopedAdmin):
 
     @admin.display(description=_("price"), ordering="price_ore")
     def price_display(self, service: Service) -> str:
-        return f"{format_nok(service.price_ore)} kr"
+        return format_nok(service.price_ore)
 
 
 @admin.register(DateException)
@@ -184,7 +183,7 @@ def _run(request: HttpRequest, queryset: QuerySet[Booking], action, done: str, *
 
 
 @admin.register(Booking)
-class BookingAdmin(BookingCalendarViews, BookingAdminViews, SupplierScopedAdmin):
+class BookingAdmin(BookingAdminViews, SupplierScopedAdmin):
     list_display = [
         "reference",
         "local_start",
@@ -277,7 +276,6 @@ class BookingAdmin(BookingCalendarViews, BookingAdminViews, SupplierScopedAdmin)
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         return [
-            *self.calendar_urls(),
             path(
                 "calendar/",
                 self.admin_site.admin_view(self.calendar_view),

@@ -377,7 +377,7 @@ def test_service_list_writes_prices_as_receipts_do(staff_client, world):
     # One NOK formatter: the service list reads like a receipt (decimal comma, grouped kroner).
     Service.objects.filter(pk=world.objects["mine"][Service].pk).update(price_ore=123_450)
     response = staff_client.get(admin_url(Service, "changelist"))
-    assert "1\u00a0234,50 kr" in response.content.decode()
+    assert "1\u00a0234,50\u00a0kr" in response.content.decode()
 
 
 def test_block_time_success_message_shows_the_suppliers_local_time(staff_client, world, monday):

@@ -5,7 +5,7 @@ transaction. Payments never imports notifications (they are siblings)."""
 from django.conf import settings
 from django.urls import reverse
 
-from bookingtjeneste.money import format_nok
+from bookingtjeneste.money import format_nok, format_vat_rate
 from bookingtjeneste.signals import receipt_issued, refund_succeeded
 
 from ..models import Receipt, Refund
@@ -35,7 +35,7 @@ def customer_notify_receipt(*, receipt: Receipt) -> None:
                 {
                     "description": line["description"],
                     "amount": format_nok(line["amount_ore"]),
-                    "vat_rate": line["vat_rate"],
+                    "vat_rate": format_vat_rate(line["vat_rate"]),
                     "vat": format_nok(line["vat_ore"]),
                 }
                 for line in receipt.lines
@@ -46,7 +46,6 @@ def customer_notify_receipt(*, receipt: Receipt) -> None:
             "due_at_venue": format_nok(receipt.due_at_venue_ore)
             if receipt.due_at_venue_ore
             else "",
-            "currency": order.currency,
         },
     )
     receipt_issued.send(sender=Receipt, receipt=receipt, notice=notice)
@@ -67,7 +66,6 @@ def customer_notify_refund(*, refund: Refund) -> None:
         booking=order.booking,
         context={
             "amount": format_nok(refund.amount_ore),
-            "currency": order.currency,
             "booking_reference": order.booking_reference,
             "supplier_name": order.supplier.name,
             "reason": refund.reason,

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bookingtjeneste.money import format_nok
+from bookingtjeneste.money import format_nok, format_vat_rate
 from payments.export import receipts_csv
 from payments.models import Order, Payment, Receipt
 from payments.selectors import receipts_for_period, retention_date_for
@@ -57,9 +57,17 @@ def test_allocation_adds_up_exactly(lines, data):
 
 
 def test_format_nok():
-    assert format_nok(123_456_789) == "1\u00a0234\u00a0567,89"
-    assert format_nok(5) == "0,05"
-    assert format_nok(-50_000) == "-500,00"
+    assert format_nok(123_456_789) == "1\u00a0234\u00a0567,89\u00a0kr"
+    assert format_nok(5) == "0,05\u00a0kr"
+    assert format_nok(-50_000) == "-500,00\u00a0kr"
+    # A spreadsheet column names the currency in its heading: the bare number.
+    assert format_nok(189_000, unit=False) == "1\u00a0890,00"
+
+
+def test_format_vat_rate():
+    assert format_vat_rate(Decimal("25.00")) == "25\u00a0%"
+    assert format_vat_rate("12.50") == "12,5\u00a0%"
+    assert format_vat_rate(0) == "0\u00a0%"
 
 
 @pytest.mark.parametrize(

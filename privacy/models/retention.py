@@ -5,15 +5,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 class RetentionRule(models.Model):
-    """One rule of the nightly sweep. The code knows how to apply each `key`; the DPO sets the
-    period and may pause a rule. Defaults and their reasons: docs/RETENTION.md."""
+    """One rule of the nightly sweep. The code knows how to apply each `key` and says what it
+    does (privacy.retention: `retention_rule_description`, in the reader's language); the DPO
+    sets the period and may pause a rule. Defaults and their reasons: docs/RETENTION.md."""
 
     key = models.SlugField(_("rule"), max_length=60, unique=True)
     category = models.CharField(_("data category"), max_length=40)
-    description = models.CharField(_("what happens"), max_length=300)
     period_days = models.PositiveIntegerField(_("period (days)"))
     enabled = models.BooleanField(_("enabled"), default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
         ordering = ["category", "key"]
