@@ -446,3 +446,75 @@ def bookings_calendar(
     if supplier_id is not None:
         qs = qs.filter(supplier_id=supplier_id)
     return qs.select_related("resource", "service", "customer").order_by("start")
+
+
+# The admin calendar's feed answers at most this many days at once (a week view asks for 7).
+CALENDAR_MAX_DAYS = 42
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One box on the admin calendar: a booking (kind "booking") or a busy block ("block")."""
+
+    kind: str
+    pk: int
+    resource_id: int
+    start: datetime
+    end: datetime
+    title: str
+    phone: str = ""
+    service: str = ""
+    reference: str = ""
+    status: str = ""
+    status_label: str = ""
+
+
+def calendar_events_for(
+    *, resources: QuerySet[Resource], start: datetime, end: datetime
+) -> list[CalendarEntry]:
+    """Bookings (all but cancelled) and busy blocks on `resources` overlapping [start, end).
+
+    `resources` must already be scoped to the viewer (bookings.admin.scoping.scope_queryset):
+    nothing on any other resource is read. Two queries whatever the number of rows.
+    """
+    bookings = (
+        Booking.objects.filter(resource__in=resources, start__lt=end, end__gt=start)
+        .exclude(status=Booking.Status.CANCELLED)
+        .select_related("service", "customer")
+        .order_by("start", "pk")
+    )
+    entries = []
+    for booking in bookings:
+        customer = booking.customer
+        # A phone number is kept as E.164; "+47 91 23 45 67" is how staff read it back.
+        phone = customer.phone.as_international if customer and customer.phone else ""
+        entries.append(
+            CalendarEntry(
+                kind="booking",
+                pk=booking.pk,
+                resource_id=booking.resource_id,
+                start=booking.start,
+                end=booking.end,
+                title=(customer.full_name if customer else "") or _("(no name)"),
+                phone=phone,
+                service=booking.service.name,
+                reference=booking.reference,
+                status=booking.status,
+                status_label=booking.get_status_display(),
+            )
+        )
+    blocks = BusyBlock.objects.filter(resource__in=resources, start__lt=end, end__gt=start)
+    for block in blocks.order_by("start", "pk"):
+        entries.append(
+            CalendarEntry(
+                kind="block",
+                pk=block.pk,
+                resource_id=block.resource_id,
+                start=block.start,
+                end=block.end,
+                title=block.note or block.get_source_display(),
+                status="blocked",
+                status_label=_("Blocked"),
+            )
+        )
+    return sorted(entries, key=lambda entry: (entry.start, entry.kind, entry.pk))

@@ -29,6 +29,7 @@ from ..models import (
     SupplierStaff,
 )
 from . import feeds  # noqa: F401  (registers the calendar feed admin)
+from .calendar_views import BookingCalendarViews
 from .forms import BusyBlockForm, DateExceptionForm, OpeningHoursFormSet, ServiceAdminForm
 from .scoping import ScopedInline, SupplierScopedAdmin
 from .views import BookingAdminViews
@@ -183,7 +184,7 @@ def _run(request: HttpRequest, queryset: QuerySet[Booking], action, done: str, *
 
 
 @admin.register(Booking)
-class BookingAdmin(BookingAdminViews, SupplierScopedAdmin):
+class BookingAdmin(BookingCalendarViews, BookingAdminViews, SupplierScopedAdmin):
     list_display = [
         "reference",
         "local_start",
@@ -276,6 +277,7 @@ class BookingAdmin(BookingAdminViews, SupplierScopedAdmin):
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         return [
+            *self.calendar_urls(),
             path(
                 "calendar/",
                 self.admin_site.admin_view(self.calendar_view),
