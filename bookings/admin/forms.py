@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from itertools import pairwise
@@ -39,7 +40,7 @@ def overlapping_pairs(intervals: list[tuple]) -> list[tuple]:
 
 
 class OpeningHoursFormSet(BaseInlineFormSet):
-    """A resource's weekly hours: intervals on the same weekday must not overlap."""
+    """Weekly hours (a supplier's or a resource's): intervals on one weekday must not overlap."""
 
     def clean(self) -> None:
         super().clean()
@@ -254,28 +255,74 @@ class CancelReasonForm(forms.Form):
 
 
 class MoveBookingForm(forms.Form):
-    """New start (in the supplier's local time) and resource for one booking.
+    """A booking's new time, picked from the free times of one date and resource.
 
-    Only the input's shape is checked here; opening hours, conflicts and status are the
-    service's rules (booking_reschedule), whose refusals the view adds as form errors.
+    The free times come from the slot engine (`free_starts(day, resource)`, the booking itself
+    left out), so the form offers only what the service would accept; a time that is not among
+    them (taken meanwhile, tampered with) is a form error. `date` and `resource` choose which
+    times are listed: those in the bound data (or, unbound, in `listing`: "show free times")
+    when they are valid, else the booking's own.
     """
 
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
     resource = forms.ModelChoiceField(queryset=Resource.objects.none(), label=_("Resource"))
+    start = forms.ChoiceField(
+        label=_("Free time"),
+        error_messages={
+            "invalid_choice": _("This time is not free. Choose one of the free times."),
+            "required": _("Choose one of the free times."),
+        },
+    )
 
-    def __init__(self, *args, booking, resources, **kwargs) -> None:
+    def __init__(
+        self, data=None, *, booking, resources, free_starts: Callable, listing=None, **kwargs
+    ) -> None:
         self.tz = supplier_time_zone(booking.supplier)
         local = timezone.localtime(booking.start, self.tz)
-        kwargs.setdefault(
-            "initial", {"date": local.date(), "time": local.time(), "resource": booking.resource}
-        )
-        super().__init__(*args, **kwargs)
+        kwargs.setdefault("initial", {"date": local.date(), "resource": booking.resource})
+        super().__init__(data, **kwargs)
         # A foreign or unsuitable resource id is then simply "not a valid choice".
         self.fields["resource"].queryset = resources
+        self.day, self.chosen_resource = self._listed_day_and_resource(
+            data if data is not None else listing
+        )
+        if not self.is_bound:
+            self.initial.update(date=self.day, resource=self.chosen_resource)
+        self.free_starts: list[datetime] = (
+            free_starts(self.day, self.chosen_resource) if self.chosen_resource else []
+        )
+        choices = [("", _("Choose a time"))]
+        for start in self.free_starts:
+            label = timezone.localtime(start, self.tz).strftime("%H:%M")
+            if start == booking.start and self.chosen_resource == booking.resource:
+                label = _("%(time)s (the booking's time now)") % {"time": label}
+            choices.append((self.start_value(start), label))
+        self.fields["start"].choices = choices
+
+    def start_value(self, start: datetime) -> str:
+        """A free time as the form sends it: local time with its offset (unambiguous on the
+        night the clocks go back)."""
+        return timezone.localtime(start, self.tz).isoformat()
+
+    def _listed_day_and_resource(self, source) -> tuple:
+        day, resource = self.initial["date"], self.initial["resource"]
+        if source is None:
+            return day, resource
+        for name in ("date", "resource"):
+            field = self.fields[name]
+            try:
+                value = field.clean(field.widget.value_from_datadict(source, {}, name))
+            except ValidationError:
+                continue  # the field reports it; the booking's own value lists the times
+            if name == "date":
+                day = value
+            else:
+                resource = value
+        return day, resource
 
     def clean(self):
         data = super().clean()
-        if data.get("date") and data.get("time"):
-            data["start"] = _aware(data["date"], data["time"], self.tz)
+        if data.get("start"):
+            # One of the listed free times (ChoiceField checked that): parse it back.
+            data["start"] = datetime.fromisoformat(data["start"])
         return data

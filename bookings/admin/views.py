@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from .. import services
 from ..exceptions import BookingError, SlotUnavailable
 from ..models import Booking, BusyBlock, Resource, Service
+from ..selectors import slots_for_service, supplier_time_zone
 from .forms import CancelReasonForm, MoveBookingForm, PhoneBookingForm
 from .scoping import scope_queryset
 
@@ -35,6 +36,24 @@ def _parse_day(value: str | None) -> date:
     except ValueError:
         return today
     return min(max(day, today - CALENDAR_REACH), today + CALENDAR_REACH)
+
+
+def _free_starts_for(booking: Booking):
+    """The move form's source of free times: the slot engine's answer for one date and
+    resource, with the booking itself left out and no minimum notice (the supplier's side)."""
+
+    def free_starts(day: date, resource: Resource) -> list[datetime]:
+        availability = slots_for_service(
+            service=booking.service,
+            date_from=day,
+            date_to=day,
+            resource=resource,
+            exclude_booking_id=booking.pk,
+            enforce_notice=False,
+        )
+        return [slot.start for slot in availability.slots]
+
+    return free_starts
 
 
 class BookingAdminViews:
@@ -142,8 +161,15 @@ class BookingAdminViews:
             except BookingError as exc:
                 form.add_error(None, exc.message)
             else:
+                local = timezone.localtime(booking.start, supplier_time_zone(booking.supplier))
                 messages.success(
-                    request, _("Booking %(ref)s is made.") % {"ref": booking.reference}
+                    request,
+                    _("Booking %(ref)s is made for %(when)s (%(resource)s).")
+                    % {
+                        "ref": booking.reference,
+                        "when": local.strftime("%d.%m.%Y %H:%M"),
+                        "resource": booking.resource.name,
+                    },
                 )
                 return redirect("admin:bookings_booking_change", booking.pk)
         context = {
@@ -203,8 +229,16 @@ class BookingAdminViews:
             booking.service.resources.filter(is_active=True, supplier_id=booking.supplier_id),
             "supplier",
         ).order_by("sort_order", "name")
-        form = MoveBookingForm(request.POST or None, booking=booking, resources=resources)
-        if request.method == "POST" and form.is_valid():
+        # "Show free times" posts the date and resource only to list that day's times again.
+        listing_only = request.method == "GET" or "_show" in request.POST
+        form = MoveBookingForm(
+            None if listing_only else request.POST,
+            listing=request.GET if request.method == "GET" else request.POST,
+            booking=booking,
+            resources=resources,
+            free_starts=_free_starts_for(booking),
+        )
+        if not listing_only and form.is_valid():
             try:
                 # The booking is already scoped to this user, so they act for the supplier:
                 # the customer's change deadline and minimum notice do not apply.

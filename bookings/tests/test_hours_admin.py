@@ -5,6 +5,8 @@ from datetime import time
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 
 from bookings.models import SupplierOpeningHours
 from bookings.selectors import slots_for_service
@@ -81,9 +83,17 @@ def with_rows(data: dict, rows: list[tuple[int, str, str]]) -> dict:
 def test_supplier_page_has_the_hours_inline_with_the_rule(staff_client, mine):
     response = staff_client.get(supplier_url(mine))
     assert response.status_code == 200
-    prefixes = [inline.formset.prefix for inline in response.context["inline_admin_formsets"]]
-    assert PREFIX in prefixes
-    assert "Everyone without opening hours of their own follows these" in response.content.decode()
+    [inline] = [
+        inline
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == PREFIX
+    ]
+    assert inline.formset.model is SupplierOpeningHours
+    with translation.override("en"):
+        assert "Everyone without opening hours of their own follows these" in str(
+            inline.opts.description
+        )
+    assert escape(str(inline.opts.description)) in response.content.decode()
 
 
 def test_staff_sets_salon_hours_and_staff_without_hours_get_slots(staff_client, mine, monday):
@@ -129,9 +139,12 @@ def test_resource_page_explains_that_own_hours_override(staff_client, mine):
     resource = ResourceFactory(supplier=mine, hours=[])
     response = staff_client.get(resource_url(resource))
     assert response.status_code == 200
-    body = response.content.decode()
-    assert "Leave empty to follow the supplier&#x27;s opening hours" in body
-    assert "a weekday without a row is a day off" in body
+    [inline] = response.context["inline_admin_formsets"]
+    with translation.override("en"):
+        description = str(inline.opts.description)
+    assert "Leave empty to follow the supplier's opening hours" in description
+    assert "a weekday without a row is a day off" in description
+    assert escape(str(inline.opts.description)) in response.content.decode()
 
 
 def test_staff_removes_own_hours_and_the_resource_follows_the_salon(staff_client, mine, monday):
