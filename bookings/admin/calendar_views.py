@@ -136,11 +136,6 @@ class BookingCalendarViews:
             ],
             "services": {str(service_id): ids for service_id, ids in performs.items()},
             "labels": {
-                "today": _("Today"),
-                "day": _("Day"),
-                "week": _("Week"),
-                "previous": _("Previous"),
-                "next": _("Next"),
                 "blocked": _("Blocked"),
                 "failed": _("Something went wrong. Reload the page and try again."),
                 "noService": _("Nobody in this column performs a service."),

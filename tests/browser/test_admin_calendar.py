@@ -112,6 +112,18 @@ class Grid:
         return top + (hour - first_hour + minute / 60) * hour_height + 4
 
 
+def assert_accessible(page) -> None:
+    """axe-core (bundled in axe-playwright-python, nothing fetched) finds no WCAG 2.1 AA fault."""
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright")
+    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+    options = {"runOnly": {"type": "tag", "values": tags}, "resultTypes": ["violations"]}
+    results = axe.Axe().run(page, options=options).response
+    assert results["violations"] == [], [
+        (violation["id"], [node["html"] for node in violation["nodes"]])
+        for violation in results["violations"]
+    ]
+
+
 def drag(page, event, x: float, y: float) -> None:
     box = event.bounding_box()
     # Held 4 px below the box's top edge, so the box's top lands 4 px below the target line.
@@ -151,6 +163,7 @@ def test_staff_book_move_and_cancel_from_the_calendar(page, salon):
     page.mouse.click(grid.x(0), grid.y(14))
     dialog = page.locator("#cal-slot-dialog")
     dialog.wait_for()
+    assert_accessible(page)
     phone_form = dialog.locator("#cal-phone-form")
     assert phone_form.locator("[name=time]").input_value() == "14:00"
     phone_form.locator("[name=customer_name]").fill("Per Telefon")
@@ -185,6 +198,7 @@ def test_staff_book_move_and_cancel_from_the_calendar(page, salon):
     booking_dialog = page.locator("#cal-booking-dialog")
     booking_dialog.wait_for()
     assert "+47 98 76 54 32" in booking_dialog.inner_text()
+    assert_accessible(page)
     booking_dialog.locator("[name=reason]").fill("Sykdom")
     booking_dialog.locator("#cal-cancel-form [type=submit]").click()
     page.locator("#cal-messages .success", has_text=salon["kunde"].reference).wait_for()
@@ -193,6 +207,12 @@ def test_staff_book_move_and_cancel_from_the_calendar(page, salon):
     assert kunde.cancellation_reason == "Sykdom"
     assert kunde.cancelled_by == Booking.CancelledBy.SUPPLIER
     page.locator(".ec-event", has_text="Kari Kunde").wait_for(state="detached")
+
+    # The week: seven days, each split into the two staff members.
+    page.locator("#cal-nav [data-view=week]").click()
+    page.wait_for_url("**span=week**")
+    assert page.locator(".ec-col-head").all_inner_texts() == ["Ingrid", "Kari"] * 7
+    assert page.locator(".ec-event", has_text="Ola Nordmann").count() == 1
 
     assert page.request_log.non_local() == []
     assert csp_violations == []

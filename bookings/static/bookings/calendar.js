@@ -26,6 +26,8 @@
   const blockForm = document.getElementById("cal-block-form");
   const cancelForm = document.getElementById("cal-cancel-form");
   const tableLink = document.getElementById("cal-table-link");
+  const nav = document.getElementById("cal-nav");
+  const VIEWS = { day: "resourceTimeGridDay", week: "resourceTimeGridWeek" };
   document.getElementById("cal-toolbar").hidden = false;
   root.hidden = false;
 
@@ -241,26 +243,14 @@
   // --- The calendar -------------------------------------------------------------------------
 
   const calendar = EventCalendar.create(root, {
-    view: config.view === "week" ? "resourceTimeGridWeek" : "resourceTimeGridDay",
+    view: VIEWS[config.view] || VIEWS.day,
     date: config.date,
     locale: config.locale,
     firstDay: 1,
     resources: config.resources,
     datesAboveResources: true,
     eventSources: [{ url: config.eventsUrl }],
-    headerToolbar: {
-      start: "prev,next today",
-      center: "title",
-      end: "resourceTimeGridDay,resourceTimeGridWeek",
-    },
-    buttonText: (text) => ({
-      ...text,
-      today: labels.today,
-      resourceTimeGridDay: labels.day,
-      resourceTimeGridWeek: labels.week,
-      prev: labels.previous,
-      next: labels.next,
-    }),
+    headerToolbar: { start: "", center: "", end: "" }, // ours is #cal-nav, outside the grid
     allDaySlot: false,
     slotMinTime: "07:00",
     slotMaxTime: "21:00",
@@ -289,12 +279,26 @@
     eventDrop: eventDrop,
     datesSet: (info) => {
       // Keep the address (reload, back) and the table view on the day or week shown.
-      const span = info.view.type === "resourceTimeGridWeek" ? "week" : "day";
+      const span = VIEWS.week === info.view.type ? "week" : "day";
       const query = `?span=${span}&date=${isoDate(info.start)}`;
       window.history.replaceState(null, "", query);
       tableLink.href = `${query}&layout=table`;
+      document.getElementById("cal-title").textContent = info.view.title;
+      for (const button of nav.querySelectorAll("[data-view]")) {
+        button.setAttribute("aria-pressed", String(button.dataset.view === span));
+      }
     },
   });
+
+  nav.hidden = false;
+  nav.querySelector("[data-nav=prev]").addEventListener("click", () => calendar.prev());
+  nav.querySelector("[data-nav=next]").addEventListener("click", () => calendar.next());
+  nav.querySelector("[data-nav=today]").addEventListener("click", () => {
+    calendar.setOption("date", new Date());
+  });
+  for (const button of nav.querySelectorAll("[data-view]")) {
+    button.addEventListener("click", () => calendar.setOption("view", VIEWS[button.dataset.view]));
+  }
 
   for (const form of [phoneForm, blockForm]) {
     if (form) {
