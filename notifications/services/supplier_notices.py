@@ -251,6 +251,7 @@ def supplier_erasure_notify(*, bookings: Iterable, cancelled_ids: Iterable[int] 
             template_key=EVENT_TEMPLATES[ERASED],
             key=f"supplier:erased:{supplier.pk}:{hashlib.sha256(ids.encode()).hexdigest()[:24]}",
             context=context,
+            sms=bool(upcoming),  # an SMS only when times were freed; the rest can wait for mail
         )
         if requests:
             written += sum(1 for row in messages_enqueue(requests) if row is not None)

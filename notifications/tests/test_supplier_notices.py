@@ -212,6 +212,15 @@ def test_erasure_tells_the_salon_without_naming_the_person(customer, priced, not
     assert erased.count() == 2
 
 
+def test_erasure_of_past_bookings_only_is_told_by_e_mail(customer, priced, notice_settings):
+    past = _book(customer, priced)
+    type(past).objects.filter(pk=past.pk).update(status="completed")
+    subject_erase(subject=Subject.for_user(customer), notify=False, journal=False)
+    [email] = supplier_rows("customer_erased")
+    assert email.channel == "email" and "1 annen bestilling" in email.body_text
+    assert "Kari" not in email.body_text
+
+
 def test_erasure_notice_can_be_turned_off(customer, priced, supplier):
     SupplierNoticeSettings.objects.create(
         supplier=supplier, notice_emails=SALON_EMAIL, on_erased=False
