@@ -1,7 +1,8 @@
 """Slots API speed: 1 service, 3 resources, 62 days, 600 bookings, 300 busy blocks.
 
 Our figure: median server time of GET /api/v1/services/{id}/slots/ for the whole 62-day range,
-through the full Django middleware + DRF stack (in-process test client, no network).
+through the full Django middleware + DRF stack (in-process test client, no network), and its
+CPU time as a ratio to an empty anonymous DRF GET measured in the same run (goal <= 3).
 
 Comparison: the same calendar loaded into django-appointment (PyPI), installed only in a
 benchmark venv of its own (benchmarks/.venv-appointment, created here on first run) and run in
@@ -76,7 +77,7 @@ def measure_ours(spec: dict) -> dict:
     from zoneinfo import ZoneInfo
 
     from django.db import connection
-    from django.test import Client
+    from django.test import Client, override_settings
 
     from bookings.models import Booking, BusyBlock, OpeningHours, Resource, Service, Supplier
 
@@ -131,33 +132,65 @@ def measure_ours(spec: dict) -> dict:
     last = first + timedelta(days=spec["days"] - 1)
     url = f"/api/v1/services/{service.pk}/slots/?from={first}&to={last}"
     client = Client()
-    response = client.get(url)
-    assert response.status_code == 200, response.content[:300]
-    slot_count = len(response.json()["slots"])
-    queries = []
+    # The bench's URLconf adds the reference: an empty anonymous DRF GET (bench_urls.py).
+    with override_settings(ROOT_URLCONF="benchmarks.bench_urls"):
+        _throttle_history_clear()
+        response = client.get(url)
+        assert response.status_code == 200, response.content[:300]
+        slot_count = len(response.json()["slots"])
+        queries = []
 
-    def count(execute, sql, params, many, context):
-        queries.append(sql)
-        return execute(sql, params, many, context)
+        def count(execute, sql, params, many, context):
+            queries.append(sql)
+            return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(count):
-        client.get(url)
-    for _ in range(3):
-        client.get(url)  # warm-up
-    timings = timed_ms(lambda: client.get(url), repeat=40)
-    # CPU time of this (single-threaded) process: the work a request costs, without the time
-    # spent waiting for a core on a machine shared with other jobs.
-    cpu = []
-    for _ in range(40):
-        started = time.process_time()
-        client.get(url)
-        cpu.append((time.process_time() - started) * 1000)
+        with connection.execute_wrapper(count):
+            client.get(url)
+        for _ in range(3):
+            client.get(url)  # warm-up
+        timings = timed_ms(lambda: client.get(url), repeat=40)
+        _throttle_history_clear()
+        cpu = _cpu_ms(lambda: client.get(url), repeat=40)
+        empty_cpu = []
+        for _ in range(EMPTY_ROUNDS):
+            # Interleaved rounds, so a change in the machine's load hits both alike; the
+            # throttle history starts empty each round (the limits stay on, as in production).
+            _throttle_history_clear()
+            empty_cpu += _cpu_ms(lambda: _get_ok(client, "/bench/empty-get/"), repeat=50)
+            cpu += _cpu_ms(lambda: _get_ok(client, url), repeat=10)
     return {
         "median_ms": median(timings),
         "cpu_median_ms": median(cpu),
+        "empty_cpu_median_ms": median(empty_cpu),
         "slots": slot_count,
         "queries": len(queries),
     }
+
+
+EMPTY_ROUNDS = 4
+
+
+def _get_ok(client, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 200, response.content[:300]
+
+
+def _cpu_ms(request, *, repeat: int) -> list[float]:
+    """CPU time of this (single-threaded) process per call: the work a request costs, without
+    the time spent waiting for a core on a machine shared with other jobs."""
+    cpu = []
+    for _ in range(repeat):
+        started = time.process_time()
+        request()
+        cpu.append((time.process_time() - started) * 1000)
+    return cpu
+
+
+def _throttle_history_clear() -> None:
+    """The test client is one address: forget its API throttle history between rounds."""
+    from django.core.cache import cache
+
+    cache.delete_many([f"throttle_api_{scope}_127.0.0.1" for scope in ("anon", "user")])
 
 
 APPOINTMENT_SCRIPT = r'''
@@ -295,6 +328,18 @@ def run():
         "queries": ours["queries"],
         "load_average_1m": round(os.getloadavg()[0], 2),
         "setup": setup,
+    }
+    ratio = ours["cpu_median_ms"] / ours["empty_cpu_median_ms"]
+    yield {
+        "benchmark": "slots_api",
+        "metric": "cpu_ratio_vs_empty_drf_get",
+        "value": round(ratio, 2),
+        "target": "<= 3",
+        "ok": ratio <= 3,
+        "cpu_median_ms": ours["cpu_median_ms"],
+        "reference_cpu_median_ms": ours["empty_cpu_median_ms"],
+        "reference": "anonymous GET of an empty DRF view, same middleware, authentication, "
+        "permission and throttle stack, same run",
     }
     try:
         theirs = measure_appointment(spec)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -164,21 +165,19 @@ def slots_json(availability: Availability) -> str:
     """The {"slots": [...]} body, written directly from the engine's numbers: the hot path.
 
     A 62-day range holds thousands of slots; building dicts for DRF's renderer cost more than
-    computing them. Resources share start times, so each instant is formatted once, straight
-    from POSIX seconds to local ISO 8601 (fromtimestamp picks the right offset on DST days).
-    ISO strings and json.dumps'd resource objects need no further escaping.
+    computing them. Resources share start times, so each instant is formatted once, as local
+    ISO 8601 (see local_iso_strings). ISO strings and json.dumps'd resource objects need no
+    further escaping.
     """
-    tz = availability.time_zone
     free = availability.free
     refs = {
         rid: json.dumps({"id": rid, "name": name}, ensure_ascii=False)
         for rid, name in availability.resources.items()
     }
     duration = free.duration
-    local = {
-        seconds: datetime.fromtimestamp(seconds, tz).isoformat()
-        for seconds in {*free.starts, *(start + duration for start in free.starts)}
-    }
+    local = local_iso_strings(
+        {*free.starts, *(start + duration for start in free.starts)}, availability.time_zone
+    )
     items = ",".join(
         [
             f'{{"start":"{local[start]}","end":"{local[start + duration]}","resource":{refs[rid]}}}'
@@ -186,6 +185,57 @@ def slots_json(availability: Availability) -> str:
         ]
     )
     return f'{{"slots":[{items}]}}'
+
+
+EPOCH_DATE = date(1970, 1, 1)
+SECONDS_PER_DAY = 86_400
+
+
+def local_iso_strings(instants: set[int], tz: ZoneInfo) -> dict[int, str]:
+    """POSIX seconds -> local ISO 8601 with the UTC offset, as datetime.isoformat() writes it.
+
+    The offset is looked up once per UTC day, not per instant, and the date and time-of-day
+    parts come from small tables: a day has ~30 distinct instants and a range ~60 days. A
+    day whose offset changes (a DST switch) or is not whole minutes is formatted per instant
+    the slow, obviously right way.
+    """
+    strings: dict[int, str] = {}
+    day_offsets: dict[int, tuple[int, str] | None] = {}
+    dates: dict[int, str] = {}
+    times: dict[int, str] = {}
+    for seconds in instants:
+        utc_day = seconds // SECONDS_PER_DAY
+        if utc_day in day_offsets:
+            offset = day_offsets[utc_day]
+        else:
+            offset = day_offsets[utc_day] = _whole_day_offset(utc_day, tz)
+        if offset is None:
+            strings[seconds] = datetime.fromtimestamp(seconds, tz).isoformat()
+            continue
+        offset_seconds, suffix = offset
+        local_day, second_of_day = divmod(seconds + offset_seconds, SECONDS_PER_DAY)
+        day_part = dates.get(local_day)
+        if day_part is None:
+            day_part = dates[local_day] = f"{EPOCH_DATE + timedelta(days=local_day)}T"
+        time_part = times.get(second_of_day)
+        if time_part is None:
+            hours, rest = divmod(second_of_day, 3600)
+            time_part = times[second_of_day] = f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+        strings[seconds] = day_part + time_part + suffix
+    return strings
+
+
+def _whole_day_offset(utc_day: int, tz: ZoneInfo) -> tuple[int, str] | None:
+    """(offset seconds, "+HH:MM") if `tz` keeps one whole-minute offset all that UTC day."""
+    start = datetime.fromtimestamp(utc_day * SECONDS_PER_DAY, tz).utcoffset()
+    end = datetime.fromtimestamp((utc_day + 1) * SECONDS_PER_DAY - 1, tz).utcoffset()
+    if start is None or start != end:
+        return None
+    offset_seconds = int(start.total_seconds())
+    if offset_seconds % 60:
+        return None
+    hours, minutes = divmod(abs(offset_seconds) // 60, 60)
+    return offset_seconds, f"{'-' if offset_seconds < 0 else '+'}{hours:02d}:{minutes:02d}"
 
 
 class CustomerBookingMixin:
