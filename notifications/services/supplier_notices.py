@@ -98,13 +98,12 @@ def _kroner(amount_ore: int) -> str:
 
 
 def _customer_lines(customer) -> dict:
-    """What the salon sees of the customer: name and phone (and the address of a phone booking)."""
+    """What the salon sees of the customer: name and phone, as on its calendar (no e-mail)."""
     if customer is None:
-        return {"customer_name": "", "customer_phone": "", "customer_email": ""}
+        return {"customer_name": "", "customer_phone": ""}
     return {
         "customer_name": customer.full_name,
         "customer_phone": str(customer.phone) if customer.phone else "",
-        "customer_email": customer.message_email or "",
     }
 
 

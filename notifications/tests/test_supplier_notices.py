@@ -55,6 +55,7 @@ def test_new_booking_gives_one_email_and_one_sms_to_the_salon(
     assert email.subject.endswith("kl. 10:00")  # Oslo time, not UTC
     for text in (email.body_text, email.body_html):
         assert "Kari Nordmann" in text and "+4791234567" in text
+        assert customer.email not in text  # name and phone, as on the salon's calendar
         assert "1\u00a0890,00\u00a0kr" in text
         assert booking.reference in text and "Ingrid" in text
     assert f"/admin/bookings/booking/{booking.pk}/change/" in email.body_text
