@@ -353,8 +353,9 @@ def suppliers_agenda_due(*, now: datetime | None = None) -> list[tuple[int, date
     rows = {row.supplier_id: row for row in SupplierNoticeSettings.objects.all()}
     for supplier in Supplier.objects.filter(is_active=True).order_by("pk"):
         notice_settings = rows.get(supplier.pk) or SupplierNoticeSettings(supplier=supplier)
-        if not notice_settings.agenda_enabled:
-            continue
+        notice_settings.supplier = supplier
+        if not notice_settings.agenda_enabled or not notice_email_addresses(notice_settings):
+            continue  # off, or nobody to send it to: no task at all
         local_now = now.astimezone(_zone(supplier))
         hour = notice_settings.agenda_hour
         if hour <= local_now.hour <= hour + AGENDA_CATCH_UP_HOURS:

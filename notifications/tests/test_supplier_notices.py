@@ -315,10 +315,13 @@ def test_agenda_in_english_and_turned_off(priced, agenda_day, notice_settings):
 def test_agenda_is_due_at_the_suppliers_hour_and_two_catch_up_hours(supplier):
     from notifications.services.supplier_notices import suppliers_agenda_due
 
-    SupplierNoticeSettings.objects.create(supplier=supplier, agenda_hour=6)
+    SupplierNoticeSettings.objects.create(
+        supplier=supplier, agenda_hour=6, notice_emails=SALON_EMAIL
+    )
     off = SupplierFactory()
     SupplierNoticeSettings.objects.create(supplier=off, agenda_enabled=False)
-    default = SupplierFactory()  # no row: 07:00
+    default = SupplierFactory(contact_email="post@default.example.no")  # no row: 07:00
+    SupplierFactory()  # no row and no contact e-mail: nobody to send an agenda to
     day = next_monday()
     assert suppliers_agenda_due(now=at(day, 5, 5)) == []
     assert suppliers_agenda_due(now=at(day, 6, 5)) == [(supplier.pk, day)]
