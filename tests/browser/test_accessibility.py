@@ -16,6 +16,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.template import loader
 from django.test import Client
 from django.utils import timezone
 
@@ -89,6 +90,28 @@ class Page:
     banner: bool = False  # keep the first-visit cookie banner open
     lands_on: str = ""  # the path after redirects, when it is not the requested one
     sign_in_as: str | None = None  # submit the login form on the page as this user first
+    then: Callable | None = None  # bring the page into another state (errors shown, say)
+
+
+def _submit_empty_form(page) -> None:
+    """Send the page's form as it is, past the browser's own checks: the server's errors show."""
+    form = page.locator("main form").last
+    form.evaluate("form => { form.noValidate = true; }")
+    form.locator("button[type=submit]").first.click()
+    page.wait_for_load_state("networkidle")
+
+
+def _submit_without_csrf_token(page) -> None:
+    page.locator("main form input[name=csrfmiddlewaretoken]").evaluate_all(
+        "inputs => inputs.forEach(input => input.remove())"
+    )
+    _submit_empty_form(page)
+    assert page.locator(".error-page").count() == 1  # the site's own CSRF failure page
+
+
+def _open_cookie_choices(page) -> None:
+    page.get_by_test_id("cookie-choose").click()
+    page.locator("#cookie-banner-choices").wait_for(state="visible")
 
 
 def _service_path(w: World) -> str:
@@ -98,6 +121,7 @@ def _service_path(w: World) -> str:
 PAGES = [
     Page("home", lambda w: "/"),
     Page("home-cookie-banner", lambda w: "/", banner=True),
+    Page("home-cookie-choices", lambda w: "/", banner=True, then=_open_cookie_choices),
     Page("supplier", lambda w: f"/s/{w.supplier.slug}/"),
     Page("service-slots", _service_path),
     Page(
@@ -109,7 +133,9 @@ PAGES = [
     Page("my-bookings", lambda w: "/my/bookings/", "customer"),
     Page("booking-cancel", lambda w: f"/my/bookings/{w.booking.reference}/cancel/", "customer"),
     Page("login", lambda w: "/accounts/login/"),
+    Page("login-errors", lambda w: "/accounts/login/", then=_submit_empty_form),
     Page("signup", lambda w: "/accounts/signup/"),
+    Page("signup-errors", lambda w: "/accounts/signup/", then=_submit_empty_form),
     Page("password-reset", lambda w: "/accounts/password/reset/"),
     Page("profile", lambda w: "/accounts/profile/", "customer"),
     Page("privacy-centre", lambda w: "/privacy/centre/", "customer"),
@@ -119,7 +145,9 @@ PAGES = [
     Page("processors", lambda w: "/privacy/processors/"),
     Page("privacy-requests", lambda w: "/privacy/requests/"),
     Page("contact", lambda w: "/contact/"),
+    Page("contact-errors", lambda w: "/contact/", then=_submit_empty_form),
     Page("not-found", lambda w: "/this-page-does-not-exist/"),
+    Page("csrf-failure", lambda w: "/contact/", then=_submit_without_csrf_token),
     # The admin has no login form of its own: it sends staff to allauth's (then the TOTP step).
     Page("admin-login", lambda w: "/admin/login/?next=/admin/", lands_on="/accounts/login/"),
     Page(
@@ -170,42 +198,71 @@ def _report(results: dict) -> str:
     return "\n".join(lines)
 
 
+def _assert_no_violations(page, language: str = "nb") -> None:
+    # Desktop, then a 375 px phone (the layout reflows: tables scroll, the header wraps).
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 800})
+        results = axe_sync.Axe().run(page, options=AXE_OPTIONS).response
+        assert results["passes"], "axe checked nothing"
+        assert results["violations"] == [], f"{language}, {width} px wide: {_report(results)}"
+
+
 def _reject_optional_cookies(page) -> None:
     page.goto("/cookies/settings/")
     page.locator("#cookie-settings-form button[value=reject_all]").click()
     page.wait_for_load_state("networkidle")
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("target", PAGES, ids=[p.name for p in PAGES])
-def test_page_has_no_wcag_21_aa_violations(browser, live_server, world, target, language):
-    context = browser.new_context(base_url=live_server.url, locale=LANGUAGES[language])
-    try:
-        if target.who:
-            _log_in(context, live_server.url, getattr(world, target.who))
-        page = context.new_page()
-        requests: list[str] = []
-        page.on("request", lambda request: requests.append(request.url))
-        if not target.banner:
-            _reject_optional_cookies(page)
-        path = target.path(world)
-        page.goto(path)
-        page.wait_for_load_state("networkidle")
-        if target.sign_in_as:
-            page.fill("input[name=login]", getattr(world, target.sign_in_as).email)
-            page.fill("input[name=password]", TEST_PASSWORD)
-            page.locator("main form button[type=submit]").first.click()
-            page.wait_for_load_state("networkidle")
-        # A redirect (to the login page, say) would check some other page than the one named.
-        assert urlparse(page.url).path == (target.lands_on or urlparse(path).path)
-        assert page.locator("html").get_attribute("lang") == language
-        if target.banner:
-            assert page.get_by_test_id("cookie-banner").is_visible()
+def test_page_has_no_wcag_21_aa_violations(browser, live_server, world, target):
+    # Both languages in one test: the database set-up (and its flush) is most of the time.
+    for language, locale in LANGUAGES.items():
+        context = browser.new_context(base_url=live_server.url, locale=locale)
+        try:
+            _check_page(context, live_server.url, world, target, language)
+        finally:
+            context.close()
 
-        results = axe_sync.Axe().run(page, options=AXE_OPTIONS).response
-        assert results["passes"], "axe checked nothing"
-        assert results["violations"] == [], _report(results)
-        local = (live_server.url,)
-        assert [url for url in requests if not url.startswith(local)] == []
-    finally:
-        context.close()
+
+def _check_page(context, base_url: str, world: World, target: Page, language: str) -> None:
+    if target.who:
+        _log_in(context, base_url, getattr(world, target.who))
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    if not target.banner:
+        _reject_optional_cookies(page)
+    path = target.path(world)
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    if target.sign_in_as:
+        page.fill("input[name=login]", getattr(world, target.sign_in_as).email)
+        page.fill("input[name=password]", TEST_PASSWORD)
+        page.locator("main form button[type=submit]").first.click()
+        page.wait_for_load_state("networkidle")
+    if target.then:
+        target.then(page)
+    # A redirect (to the login page, say) would check some other page than the one named.
+    assert urlparse(page.url).path == (target.lands_on or urlparse(path).path)
+    assert page.locator("html").get_attribute("lang") == language
+    if target.banner:
+        assert page.get_by_test_id("cookie-banner").is_visible()
+    _assert_no_violations(page, language)
+    assert [url for url in requests if not url.startswith(base_url)] == []
+
+
+@pytest.mark.parametrize("template", ["errors/500.html", "errors/503.html"])
+def test_static_error_pages_have_no_wcag_21_aa_violations(page, template):
+    # These render without a request (nothing may fail twice), so no URL shows them on demand:
+    # the browser gets the rendered page for a made-up path, with the site's real stylesheet.
+    html = loader.get_template(template).render()
+    page.route(
+        "**/error-page-preview/",
+        lambda route: route.fulfill(status=500, content_type="text/html; charset=utf-8", body=html),
+    )
+    page.goto("/error-page-preview/")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("html").get_attribute("lang") == "nb"
+    assert page.locator("[lang=en]").count() >= 2  # the English half is marked as English
+    _assert_no_violations(page)
+    assert page.request_log.non_local() == []
