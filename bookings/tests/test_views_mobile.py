@@ -222,3 +222,13 @@ def test_phone_verification_returns_only_to_a_local_page(client, customer, fake_
         "/accounts/phone/verify/", {"action": "check", "code-code": "123456", "next": evil}
     )
     assert checked["Location"] == "/accounts/profile/"
+
+
+def test_the_day_picker_reads_a_bounded_number_of_queries(
+    client, service, monday, django_assert_max_num_queries
+):
+    # The week's slots (3 queries), the first free time (3 per month searched), the service
+    # and its resources: not one query per day or per slot.
+    with django_assert_max_num_queries(12):
+        response = client.get(f"/s/salong-a/{service.pk}/", {"date": monday.isoformat()})
+    assert response.status_code == 200
