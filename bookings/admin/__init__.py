@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -85,10 +85,18 @@ class OpeningHoursInline(WeeklyHoursInline):
 
 @admin.register(Resource)
 class ResourceAdmin(SupplierScopedAdmin):
-    list_display = ["name", "kind", "supplier", "is_active", "sort_order"]
+    list_display = ["name", "kind", "supplier", "hours_source", "is_active", "sort_order"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name"]
     inlines = [OpeningHoursInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Resource]:
+        own_hours = OpeningHours.objects.filter(resource=OuterRef("pk"))
+        return super().get_queryset(request).annotate(has_own_hours=Exists(own_hours))
+
+    @admin.display(description=_("opening hours"))
+    def hours_source(self, resource: Resource) -> str:
+        return str(_("Own") if resource.has_own_hours else _("Follows the supplier's"))
 
 
 @admin.register(Service)

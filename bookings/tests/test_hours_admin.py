@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
+from django.utils.translation import gettext
 
 from bookings.models import SupplierOpeningHours
 from bookings.selectors import slots_for_service
@@ -167,3 +168,16 @@ def test_staff_removes_own_hours_and_the_resource_follows_the_salon(staff_client
     assert response.status_code == 302
     assert not kari.opening_hours.exists()
     assert starts() == ["10:00", "10:30"]
+
+
+def test_resource_list_says_who_follows_the_salon(staff_client, mine, theirs):
+    ResourceFactory(supplier=mine, name="Ingrid", hours=[])
+    ResourceFactory(supplier=mine, name="Kari", hours=[(0, time(12), time(16))])
+    ResourceFactory(supplier=theirs, name="Foreign", hours=[])
+    response = staff_client.get(reverse("admin:bookings_resource_changelist"))
+    rows = {r.name: r.has_own_hours for r in response.context["cl"].result_list}
+    assert rows == {"Ingrid": False, "Kari": True}
+    body = response.content.decode()
+    with translation.override(response.wsgi_request.LANGUAGE_CODE):
+        assert escape(gettext("Follows the supplier's")) in body
+        assert f'<td class="field-hours_source">{escape(gettext("Own"))}</td>' in body
