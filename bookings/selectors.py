@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
@@ -30,7 +31,9 @@ from .availability import (
     SlotRules,
     WeeklyHours,
     free_slot_table,
+    merge_intervals,
     norwegian_public_holidays,
+    opening_wall_clock,
     public_holiday_closures,
 )
 from .exceptions import InvalidBooking
@@ -518,3 +521,39 @@ def calendar_events_for(
             )
         )
     return sorted(entries, key=lambda entry: (entry.start, entry.kind, entry.pk))
+
+
+def opening_hours_by_day(
+    *, supplier: Supplier, resource_ids: list[int], date_from: date, date_to: date
+) -> dict[tuple[int, date], list[tuple[time, time]]]:
+    """Each resource's opening intervals (local wall-clock time) on each local date from
+    `date_from` to `date_to` inclusive: what the admin calendar shades as open.
+
+    Read as the slot engine reads them (availability.free_slot_table): a resource's own weekly
+    hours, else the supplier's; date exceptions and closed public holidays on top. Two queries.
+    """
+    weekly: dict[int | None, dict[int, list[tuple[time, time]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for row in weekly_hours_of(supplier_id=supplier.pk, resource_ids=resource_ids):
+        weekly[row.resource_id][row.weekday].append((row.start, row.end))
+    merged = {
+        owner: {weekday: merge_intervals(pairs) for weekday, pairs in days.items()}
+        for owner, days in weekly.items()
+    }
+    by_date: dict[date, list[DateOverride]] = defaultdict(list)
+    for row in date_overrides_of(
+        supplier=supplier, resource_ids=resource_ids, date_from=date_from, date_to=date_to
+    ):
+        by_date[row.date].append(row)
+    days = [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
+    return {
+        (resource_id, day): opening_wall_clock(
+            resource_id=resource_id,
+            day=day,
+            weekly=merged.get(resource_id) or merged.get(None, {}),
+            overrides=by_date,
+        )
+        for resource_id in resource_ids
+        for day in days
+    }

@@ -10,7 +10,8 @@ Times go both ways as wall-clock time in the calendar's zone (Europe/Oslo), with
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import defaultdict
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
@@ -24,8 +25,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import services
 from ..exceptions import BookingError, SlotUnavailable
-from ..models import Booking, Resource, Service
-from ..selectors import CalendarEntry, calendar_events_for
+from ..models import Booking, Resource, Service, Supplier
+from ..selectors import CalendarEntry, calendar_events_for, opening_hours_by_day
 from .calendar_forms import CalendarMoveForm, CalendarRangeForm
 from .forms import BusyBlockForm, CancelReasonForm, PhoneBookingForm
 from .scoping import scope_queryset
@@ -58,6 +59,47 @@ def _form_error(form, code: str = "invalid") -> JsonResponse:
 
 def _when(moment: datetime, tz: ZoneInfo) -> str:
     return timezone.localtime(moment, tz).strftime("%d.%m.%Y %H:%M")
+
+
+def _closed_times(resources, start: datetime, end: datetime, tz: ZoneInfo) -> list[dict]:
+    """Shaded background boxes over the hours each resource is closed on the shown dates.
+
+    Only a picture: booking_reschedule and booking_create refuse closed hours themselves.
+    Opening hours are the supplier's wall-clock times, written as they are.
+    """
+    first = timezone.localtime(start, tz).date()
+    last = timezone.localtime(end - timedelta(microseconds=1), tz).date()
+    by_supplier: dict[Supplier, list[int]] = defaultdict(list)
+    for resource in resources.select_related("supplier").order_by("pk"):
+        by_supplier[resource.supplier].append(resource.pk)
+    boxes = []
+    for supplier, resource_ids in by_supplier.items():
+        hours = opening_hours_by_day(
+            supplier=supplier, resource_ids=resource_ids, date_from=first, date_to=last
+        )
+        for (resource_id, day), intervals in hours.items():
+            closed, cursor = [], time.min
+            for opens, closes in intervals:
+                if opens > cursor:
+                    closed.append((cursor, opens))
+                cursor = max(cursor, closes)
+            next_day = f"{day + timedelta(days=1)}T00:00:00"
+            edges = [(f"{day}T{a:%H:%M:%S}", f"{day}T{b:%H:%M:%S}") for a, b in closed]
+            if cursor != time.min or not intervals:
+                edges.append((f"{day}T{cursor:%H:%M:%S}", next_day))
+            boxes += [
+                {
+                    "id": f"closed-{resource_id}-{day}-{number}",
+                    "resourceIds": [str(resource_id)],
+                    "start": box_start,
+                    "end": box_end,
+                    "display": "background",
+                    "classNames": ["bt-cal-closed"],
+                    "extendedProps": {"kind": "closed"},
+                }
+                for number, (box_start, box_end) in enumerate(edges)
+            ]
+    return boxes
 
 
 class BookingCalendarViews:
@@ -174,6 +216,7 @@ class BookingCalendarViews:
         can_change = self.has_change_permission(request)
         now = timezone.now()
         events = [self._event(entry, tz=tz, can_change=can_change, now=now) for entry in entries]
+        events += _closed_times(resources, form.cleaned_data["start"], form.cleaned_data["end"], tz)
         return JsonResponse(events, safe=False)
 
     def _event(self, entry: CalendarEntry, *, tz: ZoneInfo, can_change: bool, now) -> dict:

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.tests.factories import StaffUserFactory, UserFactory
-from bookings.models import Booking, BusyBlock
+from bookings.models import Booking, BusyBlock, DateException
 from bookings.selectors import CALENDAR_MAX_DAYS, calendar_events_for
 from bookings.services import booking_cancel, booking_create
 
@@ -72,6 +72,15 @@ def feed(client, start: str, end: str, **extra):
     return client.get(reverse(EVENTS), {"start": start, "end": end, **extra})
 
 
+def boxes(response) -> dict[str, dict]:
+    """The feed's bookings and blocks by id (closed-hours shading left out)."""
+    return {
+        event["id"]: event
+        for event in response.json()
+        if event["extendedProps"]["kind"] != "closed"
+    }
+
+
 def day_range(world) -> tuple[str, str]:
     return f"{world.monday}T00:00:00", f"{world.monday + timedelta(days=1)}T00:00:00"
 
@@ -112,7 +121,7 @@ def test_selector_range_is_half_open(world, monday):
 def test_feed_is_scoped_to_the_staff_members_supplier(staff_client, world):
     response = feed(staff_client, *day_range(world))
     assert response.status_code == 200
-    events = {event["id"]: event for event in response.json()}
+    events = boxes(response)
     assert set(events) == {f"booking-{world.booking.pk}", f"block-{world.block.pk}"}
     assert "Fremmed" not in response.content.decode()
     booking = events[f"booking-{world.booking.pk}"]
@@ -130,8 +139,8 @@ def test_feed_is_scoped_to_the_staff_members_supplier(staff_client, world):
 
 def test_feed_shows_the_other_supplier_only_to_its_own_staff(client, world):
     client.force_login(staff_for(world.theirs))
-    events = feed(client, *day_range(world)).json()
-    assert [event["id"] for event in events] == [f"booking-{world.foreign_booking.pk}"]
+    events = boxes(feed(client, *day_range(world)))
+    assert list(events) == [f"booking-{world.foreign_booking.pk}"]
 
 
 def test_staff_without_a_supplier_get_an_empty_feed(client, world):
@@ -142,6 +151,26 @@ def test_staff_without_a_supplier_get_an_empty_feed(client, world):
     client.force_login(loner)
     response = feed(client, *day_range(world))
     assert response.status_code == 200 and response.json() == []
+
+
+def test_feed_shades_the_hours_each_resource_is_closed(staff_client, world, monday):
+    # Kari has the day off; Ingrid keeps her 09–17.
+    DateException.objects.create(supplier=world.mine, resource=world.kari, date=monday)
+    shading = [
+        event
+        for event in feed(staff_client, *day_range(world)).json()
+        if event["extendedProps"]["kind"] == "closed"
+    ]
+    assert {event["display"] for event in shading} == {"background"}
+    closed = [(event["resourceIds"], event["start"], event["end"]) for event in shading]
+    next_day = monday + timedelta(days=1)
+    assert sorted(closed) == sorted(
+        [
+            ([str(world.ingrid.pk)], f"{monday}T00:00:00", f"{monday}T09:00:00"),
+            ([str(world.ingrid.pk)], f"{monday}T17:00:00", f"{next_day}T00:00:00"),
+            ([str(world.kari.pk)], f"{monday}T00:00:00", f"{next_day}T00:00:00"),
+        ]
+    )
 
 
 @pytest.mark.parametrize(
@@ -300,7 +329,7 @@ def test_confirm_a_pending_booking(staff_client, world, monday):
     paid = ServiceFactory(supplier=world.mine, resources=[world.kari], payment_mode="full")
     pending = booking_create(customer=UserFactory(), service=paid, start=at(monday, 13))
     assert pending.status == Booking.Status.PENDING_PAYMENT
-    events = {event["id"]: event for event in feed(staff_client, *day_range(world)).json()}
+    events = boxes(feed(staff_client, *day_range(world)))
     assert set(events[f"booking-{pending.pk}"]["extendedProps"]["actions"]) == {
         "confirm",
         "cancel",

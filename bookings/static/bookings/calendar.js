@@ -94,6 +94,9 @@
 
   function eventContent(info) {
     const props = info.event.extendedProps;
+    if (props.kind === "closed") {
+      return { domNodes: [] }; // closed hours: only the shading
+    }
     const nodes = [line("time", "ec-event-time", info.timeText)];
     if (props.kind === "block") {
       nodes.push(line("strong", "bt-cal-title", labels.blocked));
