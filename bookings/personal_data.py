@@ -37,7 +37,7 @@ class BookingsCategory(DataCategory):
         "Anonymised at once when the account is deleted; free-text notes of completed bookings "
         "blanked after 2 years"
     )
-    recipients = ("Google Calendar (the supplier's calendar)",)
+    recipients = (_("Google Calendar (the supplier's calendar)"),)
     order = 20  # before messages: cancelling sends messages that the outbox category removes
     fields = {
         "bookings.Booking.customer": A,

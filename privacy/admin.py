@@ -219,7 +219,7 @@ class ProcessorAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "name",
-        "service",
+        "service_nb",
         "location_nb",
         "transfers_outside_eea",
         "transfer_mechanism",
@@ -228,7 +228,7 @@ class ProcessorAdmin(admin.ModelAdmin):
     )
     list_filter = ("transfers_outside_eea", "transfer_mechanism", "is_active")
     list_editable = ("dpa_signed_on", "is_active")
-    search_fields = ("name", "service")
+    search_fields = ("name", "service_nb", "service_en")
 
 
 @admin.register(ContactMessage)

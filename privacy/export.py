@@ -70,16 +70,19 @@ def customer_segment(subject: Subject, *, now=None) -> dict:
 def _processors() -> list[dict]:
     from .models import Processor
 
-    return list(
-        Processor.objects.filter(is_active=True).values(
+    mechanisms = dict(Processor.TransferMechanism.choices)
+    return [
+        {**row, "transfer_mechanism_label": mechanisms.get(row["transfer_mechanism"], "")}
+        for row in Processor.objects.filter(is_active=True).values(
             "name",
-            "service",
+            "service_nb",
+            "service_en",
             "location_nb",
             "location_en",
             "transfers_outside_eea",
             "transfer_mechanism",
         )
-    )
+    ]
 
 
 def _consent_rows(consents: list[dict]) -> list[dict]:

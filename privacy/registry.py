@@ -157,7 +157,7 @@ class DataCategory:
             "legal_basis": str(self.legal_basis),
             "subjects": str(self.subjects),
             "data": sorted(self.fields),
-            "recipients": list(self.recipients),
+            "recipients": [str(recipient) for recipient in self.recipients],
             "retention": str(self.retention),
         }
 

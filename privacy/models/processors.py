@@ -12,7 +12,8 @@ class Processor(models.Model):
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     website = models.URLField(_("website"), blank=True)
-    service = models.CharField(_("service"), max_length=200)
+    service_nb = models.CharField(_("service (Bokmål)"), max_length=200, blank=True)
+    service_en = models.CharField(_("service (English)"), max_length=200)
     purpose_nb = models.TextField(_("purpose (Bokmål)"))
     purpose_en = models.TextField(_("purpose (English)"))
     data_categories_nb = models.TextField(_("data categories (Bokmål)"))
