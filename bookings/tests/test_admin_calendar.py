@@ -9,9 +9,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts import roles
 from accounts.tests.factories import StaffUserFactory, UserFactory
 from bookings.models import Booking, BusyBlock, DateException
 from bookings.selectors import CALENDAR_MAX_DAYS, calendar_events_for
@@ -144,8 +148,6 @@ def test_feed_shows_the_other_supplier_only_to_its_own_staff(client, world):
 
 
 def test_staff_without_a_supplier_get_an_empty_feed(client, world):
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
     loner = StaffUserFactory()
     TOTP.activate(loner, generate_totp_secret())
     client.force_login(loner)
@@ -466,3 +468,32 @@ def test_page_carries_the_widget_and_the_table_fallback(staff_client, world):
     table = staff_client.get(url, {"date": str(world.monday), "layout": "table"})
     assert "event-calendar.min.js" not in table.content.decode()
     assert world.booking.reference in table.content.decode()
+
+
+def test_administrator_sees_every_supplier_with_the_supplier_in_each_column(client, world):
+    administrator = StaffUserFactory(role=roles.ADMINISTRATOR)
+    TOTP.activate(administrator, generate_totp_secret())
+    client.force_login(administrator)
+    events = boxes(feed(client, *day_range(world)))
+    assert f"booking-{world.foreign_booking.pk}" in events
+    assert f"booking-{world.booking.pk}" in events
+    page = client.get(reverse("admin:bookings_booking_calendar"), {"date": str(world.monday)})
+    titles = {resource["title"] for resource in page.context["calendar_config"]["resources"]}
+    assert {"Ingrid · Mine", "Foreign · Theirs"} <= titles
+
+
+def test_feed_queries_do_not_grow_with_the_bookings(staff_client, world, monday):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert feed(staff_client, *day_range(world)).status_code == 200
+        return len(queries)
+
+    before = count()
+    for hour in (12, 13, 14, 15):
+        booking_create(
+            customer=UserFactory(),
+            service=world.service,
+            start=at(monday, hour),
+            resource=world.kari,
+        )
+    assert count() == before
