@@ -20,7 +20,6 @@ import http.client
 import json
 import os
 import random
-import signal
 import socket
 import subprocess
 import sys
@@ -36,7 +35,13 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.support import benchmark_database, database_url, setup_django
+from benchmarks.support import (
+    benchmark_database,
+    celery_worker_start,
+    database_url,
+    processes_stop,
+    setup_django,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -186,43 +191,8 @@ def _start_nodes(count: int, env: dict, log_dir: Path) -> tuple[list[subprocess.
                 stderr=open(log_dir / f"web-{port}.log", "ab"),  # noqa: SIM115 (child keeps it)
             )
         )
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "bookingtjeneste",
-                    "worker",
-                    "--pool=prefork",
-                    "--concurrency=1",
-                    "-n",
-                    f"scale{index}@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                    "--loglevel=WARNING",
-                ],
-                cwd=ROOT,
-                env=env,
-                start_new_session=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
+        processes.append(celery_worker_start(f"scale{index}", env))
     return processes, ports
-
-
-def _stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 def _wait_until_up(ports: list[int], workers: int, log_dir: Path) -> None:
@@ -381,7 +351,7 @@ def _phase(nodes: int, *, env, supplier, service, resources, tokens, fake, phase
         drained_at = time.monotonic()
         time.sleep(2)  # a late duplicate would arrive now
     finally:
-        _stop(processes)
+        processes_stop(processes)
     due_now = phase_messages.exclude(due_at__gt=timezone.now())
     statuses = Counter(due_now.values_list("status", flat=True))
     sms = Counter((r.data.get("To"), r.data.get("Body")) for r in fake.sms_sent()[sms_before:])

@@ -6,10 +6,16 @@ created for the run and dropped afterwards; without it, on a temporary SQLite fi
 
 import contextlib
 import os
+import signal
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def setup_django() -> None:
@@ -47,6 +53,35 @@ def database_url(connection) -> str:
     db = connection.settings_dict
     auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def celery_worker_start(name: str, env: dict) -> subprocess.Popen:
+    """One Celery worker process (prefork, concurrency 1) in its own session, as a separate
+    machine's worker would be; `processes_stop` ends it."""
+    return subprocess.Popen(
+        [
+            sys.executable, "-m", "celery", "-A", "bookingtjeneste", "worker",
+            "--pool=prefork", "--concurrency=1", "-n", f"{name}@%h",
+            "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def processes_stop(processes: list[subprocess.Popen]) -> None:
+    """SIGTERM each process group (a warm shutdown), SIGKILL what is still there after 20 s."""
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def timed_ms(function: Callable[[], object], *, repeat: int) -> list[float]:
