@@ -117,6 +117,8 @@ def test_reschedule_opens_on_the_bookings_day_and_staff_member(client, customer,
     body = client.get(f"/my/bookings/{booking.reference}/reschedule/").content.decode()
     assert f'<option value="{per.pk}" selected>' in body
     assert f'data-testid="day-{day}"' in body and f'value="{local_iso(day, 13)}"' in body
+    current = body.split(f'value="{local_iso(day, 13)}"')[1].split("</label>")[0]
+    assert 'class="slot-current"' in current  # the booking's own time is marked
     # Per's times only (he starts at 12); Ingrid's 09:00 is not offered.
     assert f'value="{local_iso(day, 12)}"' in body
     assert f'value="{local_iso(day, 9)}"' not in body
