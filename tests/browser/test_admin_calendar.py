@@ -1,7 +1,7 @@
 """The salon's time-grid calendar in the admin, driven as staff would: a real sign-in with the
-TOTP code, then book by phone on an empty time, drag a booking to another time and person, a
-refused drag put back, and a cancellation, each checked in the database. No third-party
-request and no Content-Security-Policy violation on the way (the widget is vendored)."""
+TOTP code, then book by phone and block time on empty times, drag a booking to another time
+and person, a refused drag put back, and a cancellation, each checked in the database. No
+third-party request and no Content-Security-Policy violation on the way (vendored widget)."""
 
 import time as clock
 from datetime import datetime, time, timedelta
@@ -176,6 +176,18 @@ def test_staff_book_move_and_cancel_from_the_calendar(page, salon):
     assert made.status == Booking.Status.CONFIRMED
     assert made.created_by == salon["staff"]
     page.locator(".ec-event", has_text="Per Telefon").wait_for()
+
+    # An empty time in Kari's column → "Block time": an hour from there, by default.
+    page.mouse.click(grid.x(1), grid.y(16))
+    dialog.wait_for()
+    dialog.locator("[data-tab=cal-block-form]").click()
+    block_form = dialog.locator("#cal-block-form")
+    block_form.locator("[name=note]").fill("Lunsj")
+    block_form.locator("[type=submit]").click()
+    page.locator("#cal-messages .success", has_text="Kari").wait_for()
+    lunch = BusyBlock.objects.get(note="Lunsj")
+    assert (lunch.resource, lunch.start, lunch.end) == (salon["kari"], at(day, 16), at(day, 17))
+    page.locator(".ec-event.bt-cal-block", has_text="Lunsj").wait_for()
 
     # Drag Ola from Ingrid 10:00 to Kari 12:00: moved by the move action's service.
     drag(page, ola_box, grid.x(1), grid.y(12))
