@@ -17,11 +17,12 @@ def lock_payment_chain(payment_id: int) -> tuple[Order, Payment]:
     if booking_id is not None:
         # Evaluated for the lock only: the caller re-reads the booking through bookings.services.
         list(Booking.objects.select_for_update().filter(pk=booking_id).values_list("pk"))
-    # The order arrives with what its receipt and the customer's notice print (supplier,
-    # booking, customer) in the same statement; only the order row itself is locked.
+    # The order arrives with what its receipt and the customer's notice print (supplier and
+    # its payment settings, booking, customer) in the same statement; only the order row
+    # itself is locked.
     order = (
         Order.objects.select_for_update(of=("self",))
-        .select_related("supplier", "booking", "customer")
+        .select_related("supplier__payment_settings", "booking", "customer")
         .get(pk=order_id)
     )
     payment = Payment.objects.select_for_update().get(pk=payment_id)

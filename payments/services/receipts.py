@@ -3,7 +3,7 @@
 from django.db import connections
 from django.utils import timezone
 
-from ..models import Order, Payment, Receipt, ReceiptCounter, Refund
+from ..models import Order, Payment, Receipt, ReceiptCounter, Refund, SupplierPaymentSettings
 from ..selectors import payment_settings_for, retention_date_for
 from .orders import allocate, order_lines_as_dicts
 
@@ -35,6 +35,16 @@ def _next_receipt_number(supplier_id: int) -> int:
     return row[0]
 
 
+def _payment_settings(supplier) -> SupplierPaymentSettings:
+    """The supplier's payment settings: those the payment chain's lock read with the supplier
+    (no query), else from the selector."""
+    if type(supplier).payment_settings.is_cached(supplier):
+        loaded = getattr(supplier, "payment_settings", None)  # None: the supplier has none
+        if loaded is not None:
+            return loaded
+    return payment_settings_for(supplier=supplier)
+
+
 def receipt_issue(*, payment: Payment, refund: Refund | None = None) -> Receipt:
     """Issue the sales receipt for a paid payment, or the credit note for a settled refund.
 
@@ -52,7 +62,7 @@ def receipt_issue(*, payment: Payment, refund: Refund | None = None) -> Receipt:
     if existing is not None:
         return existing
     supplier = order.supplier
-    supplier_settings = payment_settings_for(supplier=supplier)
+    supplier_settings = _payment_settings(supplier)
     lines = allocate(amount, order_lines_as_dicts(order))
     if kind == Receipt.Kind.SALE and amount < order.total_ore:
         # Receipts are legal documents in both languages the site speaks.
