@@ -321,7 +321,15 @@ def booking_confirm(request: HttpRequest, service_id: int) -> HttpResponse:
             "start_value": start.isoformat(),
             "resource": resource,
             "form": form,
-            "picker_url": picker_url,
+            # "Choose another time" goes back to this day, this time still selected.
+            "picker_url": f"{picker_url}?"
+            + urlencode(
+                {
+                    "date": start.astimezone(tz).date().isoformat(),
+                    "start": start.astimezone(tz).isoformat(),
+                    "resource": resource.pk if resource else "",
+                }
+            ),
             "hold_minutes": services.hold_minutes(),
             # Booked now, it could not be cancelled or moved online: say so before booking.
             "inside_deadline": timezone.now() > deadline,

@@ -284,3 +284,34 @@ def test_customer_pages_do_not_scroll_sideways_and_the_header_fits(phone, salon)
         for control in page.locator(".site-header a, .site-header button").all():
             box = control.bounding_box()  # None: hidden (the current language on a phone)
             assert box is None or box["x"] + box["width"] <= WIDTH, path
+
+
+def test_day_picker_works_without_javascript(browser, live_server, salon):
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="nb-NO",
+        viewport={"width": WIDTH, "height": HEIGHT},
+        java_script_enabled=False,
+    )
+    page = context.new_page()
+    try:
+        customer = UserFactory()
+        _log_in(page, customer)
+        page.goto(f"/s/salong-mobil/{salon.pk}/")
+        first_title = page.get_by_test_id("day-title").inner_text()
+        page.get_by_test_id("next-day").click()
+        page.wait_for_url("**date=*")
+        assert page.get_by_test_id("day-title").inner_text() != first_title
+        page.get_by_test_id("first-available").click()
+        page.wait_for_url("**start=*")
+        chosen = page.locator("input[name=start]:checked").get_attribute("value")
+        page.get_by_role("button", name="Fortsett").click()
+        # Back from the confirm page: the same day, the same time still selected.
+        page.get_by_role("link", name="Velg en annen tid").click()
+        assert page.locator("input[name=start]:checked").get_attribute("value") == chosen
+        page.get_by_role("button", name="Fortsett").click()
+        page.get_by_role("button", name="Bestill", exact=True).click()
+        page.wait_for_url("**/my/bookings/BK-*/")
+        assert Booking.objects.get(customer=customer).start == datetime.fromisoformat(chosen)
+    finally:
+        context.close()
