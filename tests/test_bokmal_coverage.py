@@ -65,8 +65,10 @@ ENGLISH = re.compile(
 # An amount as Bokmål writes it: "1 890,00 kr" (no-break spaces), never "1,890.00" or "890 NOK".
 ENGLISH_AMOUNT = re.compile(r"\b\d{1,3}(?:,\d{3})+\.\d{2}\b|\b\d+\.\d{2} ?(?:kr|NOK)\b|\d NOK\b")
 # Addresses and links are not language; neither is machine-readable data shown as such, nor
-# the proper name of the EU–US transfer framework.
-NOT_TEXT = re.compile(r"\S+@\S+|https?://\S+|/[\w/.-]+|Data Privacy Framework")
+# proper names: the EU–US transfer framework and the browsers' privacy signals.
+NOT_TEXT = re.compile(
+    r"\S+@\S+|https?://\S+|/[\w/.-]+|Data Privacy Framework|Global Privacy Control|Do Not Track"
+)
 
 
 class VisibleText(HTMLParser):
@@ -188,6 +190,9 @@ def _world(settings, tmp_path, fake_stripe) -> dict:
         customer=customer, service=free, start=slots[8].start, resource=resource
     )
     booking_services.booking_cancel(booking=cancelled, by_user=customer, by_supplier=False)
+    unpaid = booking_services.booking_create(
+        customer=customer, service=service, start=slots[10].start, resource=resource
+    )
     access = request_submit(type="access", channel="centre", user=customer)
     request_submit(type="erasure", channel="centre", user=customer)
     superuser = StaffUserFactory(role=roles.ADMINISTRATOR, is_superuser=True)
@@ -202,6 +207,7 @@ def _world(settings, tmp_path, fake_stripe) -> dict:
         "payment": Payment.objects.get(pk=payment.pk),
         "receipt": Receipt.objects.get(order__booking=paid),
         "access": access,
+        "unpaid": unpaid,
         "admin": superuser,
     }
 
@@ -235,6 +241,15 @@ def test_customer_pages_are_bokmal(world):
         reverse("privacy:requests"),
         reverse("privacy:processors"),
         reverse("privacy:contact"),
+        reverse("payments:choose", args=[world["unpaid"].reference]),
+        reverse("privacy:policy"),
+        reverse("privacy:cookies"),
+        reverse("privacy:cookie-settings"),
+        reverse("bookings:cancel", args=[world["moved"].reference]),
+        reverse("bookings:reschedule", args=[world["moved"].reference]),
+        reverse("mfa_index"),
+        reverse("account_email"),
+        reverse("account_change_password"),
         reverse("accounts:profile"),
         "/finnes-ikke/",
     ]
@@ -423,3 +438,22 @@ def test_error_pages_are_bokmal(rf, status):
     with translation.override("nb"):
         html = render_to_string(f"errors/{status}.html", request=request)
     assert english_in(visible_text(html)) == []
+
+
+def test_amounts_read_1_890_00_kr_on_every_page_that_shows_one(world):
+    client = _client(world["customer"])
+    supplier, service = world["supplier"], world["service"]
+    for url in (
+        reverse("bookings:supplier", args=[supplier.slug]),
+        reverse("bookings:service", args=[supplier.slug, service.pk]),
+        reverse("bookings:booking_detail", args=[world["paid"].reference]),
+        reverse("payments:choose", args=[world["unpaid"].reference]),
+        reverse("payments:receipt", args=[world["receipt"].public_id]),
+        reverse("payments:return", args=[world["payment"].public_id]),
+    ):
+        html = client.get(url).content.decode()
+        assert "1\u00a0890,00\u00a0kr" in html, url
+        assert "NOK" not in " ".join(visible_text(html)), url
+    receipt_mail = Message.objects.get(template_key="receipt")
+    assert "1\u00a0890,00\u00a0kr" in receipt_mail.body_text
+    assert "25\u00a0%" in receipt_mail.body_text
