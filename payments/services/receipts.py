@@ -1,6 +1,6 @@
 """Receipts and credit notes with gapless numbers per supplier."""
 
-from django.db import connections
+from django.db import connections, router
 from django.utils import timezone
 
 from ..models import Order, Payment, Receipt, ReceiptCounter, Refund, SupplierPaymentSettings
@@ -21,7 +21,7 @@ def _next_receipt_number(supplier_id: int) -> int:
         f"UPDATE {table} SET last_number = last_number + 1 "  # noqa: S608 (our own table name)
         "WHERE supplier_id = %s RETURNING last_number"
     )
-    with connections[ReceiptCounter.objects.db].cursor() as cursor:
+    with connections[router.db_for_write(ReceiptCounter)].cursor() as cursor:
         cursor.execute(sql, [supplier_id])
         row = cursor.fetchone()
         if row is None:
