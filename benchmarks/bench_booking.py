@@ -11,6 +11,7 @@ statements per booking (goal <= 12).
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from datetime import date, datetime, timedelta
@@ -23,6 +24,7 @@ from benchmarks.support import benchmark_database
 
 BOOKINGS = 120  # under the per-user API throttle (1200/min) with room to spare
 EMPTY_POSTS = 400
+PROFILED_BOOKINGS = 60
 RESOURCES = 4
 SLOT_MINUTES = 30
 
@@ -83,6 +85,17 @@ def _measure(post, count: int) -> tuple[float, float]:
         post(index)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return count / wall, cpu * 1000 / count
+
+
+def _profile(post, count: int) -> None:
+    """BENCH_PROFILE=1: where a request's CPU goes (cProfile, to stderr; not timed)."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.runcall(lambda: [post(index) for index in range(count)])
+    stats = pstats.Stats(profiler, stream=sys.stderr)
+    stats.sort_stats("cumulative").print_stats(int(os.environ.get("BENCH_PROFILE_LINES", "60")))
 
 
 def settings_saved():
@@ -151,11 +164,14 @@ def measure() -> dict:
             )
             booking_rate, booking_cpu = _measure(book, BOOKINGS)
             empty_rate, empty_cpu = _measure(post_empty, EMPTY_POSTS)
+            if os.environ.get("BENCH_PROFILE"):
+                _profile(book, PROFILED_BOOKINGS)
     finally:
         conf.task_always_eager, conf.broker_url = previous
         Template._render = instrumented
     rows = Message.objects.count()
-    assert rows == 6 * (BOOKINGS + 6), rows  # every booking wrote its six outbox rows
+    profiled = PROFILED_BOOKINGS if os.environ.get("BENCH_PROFILE") else 0
+    assert rows == 6 * (BOOKINGS + 6 + profiled), rows  # every booking wrote its six outbox rows
     return {
         "booking_rate": round(booking_rate, 1),
         "empty_rate": round(empty_rate, 1),

@@ -76,6 +76,11 @@ class Message(models.Model):
     body_html = models.TextField(_("HTML body"), blank=True)
     # [{"name": "booking.ics", "content_type": "text/calendar", "content": "<text>"}]
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    # A customer's own booking message is rendered when it is sent, not in the booking's
+    # request: until then this holds its template context as references (model label and pk)
+    # and plain values (rendering.context_store); {} once rendered, or for a message rendered
+    # when it was queued.
+    render_context = models.JSONField(default=dict, blank=True, editable=False)
 
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED

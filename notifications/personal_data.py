@@ -57,6 +57,7 @@ class OutboxMessagesCategory(DataCategory):
         "notifications.Message.body_text": D,
         "notifications.Message.body_html": D,
         "notifications.Message.attachments": D,
+        "notifications.Message.render_context": D,
         "notifications.Message.last_error": D,
         "notifications.Message.status_reason": D,
         "notifications.Message.provider_message_id": D,

@@ -16,6 +16,13 @@ def message_send_now(message_id: int) -> None:
     )
 
 
+def messages_send_now(message_ids: list[int]) -> None:
+    """Send several outbox messages, in turn, in one worker task (as message_send_now)."""
+    task_publish_now(
+        "notifications.tasks.send_messages", list(message_ids), retry_policy=BROKER_RETRY_POLICY
+    )
+
+
 def marketing_list_sync(consent_event_id: int) -> None:
     """Mirror marketing e-mail consent to the Brevo list once the consent event commits."""
     task_publish("privacy.tasks.brevo_contact_sync", consent_event_id)

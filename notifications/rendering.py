@@ -1,9 +1,18 @@
-"""Render outbox templates (`templates/notifications/<template_key>/...`) at enqueue time."""
+"""Render outbox templates (`templates/notifications/<template_key>/...`).
+
+Most messages are rendered when they are queued. A customer's own booking messages are rendered
+when they are sent: the booking's request stores only their context (`context_store`: model
+references and plain values) and the worker renders it (`context_load`, `message_render`).
+"""
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 
+from django.apps import apps
 from django.conf import settings
+from django.db import models
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
@@ -31,6 +40,89 @@ def language_resolve(*, language: str | None, recipient=None, booking=None) -> s
         if candidate and candidate in supported:
             return candidate
     return settings.LANGUAGE_CODE
+
+
+def template_check(*, template_key: str, channel: str) -> None:
+    """Raise now what rendering later would raise: a bad key or a missing required template."""
+    if not TEMPLATE_KEY_PATTERN.match(template_key):
+        raise ValueError(f"Invalid template key {template_key!r}.")
+    base = f"notifications/{template_key}/"
+    for name in ("sms.txt",) if channel == "sms" else ("subject.txt", "body.txt"):
+        get_template(base + name)  # cached by the template loader after the first call
+
+
+class NotStorable(TypeError):
+    """A context value that cannot be stored for rendering later (render it now instead)."""
+
+
+# Tags of stored values that JSON has no type for. A model instance is stored as a reference
+# and read again when rendering, so the text shows the data as it is then (and nothing of a
+# record erased meanwhile); plain values are what the caller computed when queueing.
+_MODEL, _DATETIME, _DATE, _DECIMAL = "$model", "$datetime", "$date", "$decimal"
+
+
+def _store(value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, models.Model):
+        if value.pk is None:
+            raise NotStorable("an unsaved model instance")
+        return {_MODEL: value._meta.label_lower, "pk": value.pk}
+    if isinstance(value, datetime):
+        return {_DATETIME: value.isoformat()}
+    if isinstance(value, date):
+        return {_DATE: value.isoformat()}
+    if isinstance(value, Decimal):
+        return {_DECIMAL: str(value)}
+    if isinstance(value, list | tuple):
+        return [_store(item) for item in value]
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        if any(key.startswith("$") for key in value):
+            raise NotStorable("a dict key starting with $ (reserved for tags)")
+        return {key: _store(item) for key, item in value.items()}
+    raise NotStorable(type(value).__name__)
+
+
+def context_store(context: dict) -> dict:
+    """The context as JSON: model instances as references, dates tagged. Raises NotStorable."""
+    return _store(context)
+
+
+class _Loader:
+    """Turns stored references back into instances; `known` ones cost no query."""
+
+    def __init__(self, known) -> None:
+        self.instances = {
+            (instance._meta.label_lower, instance.pk): instance
+            for instance in known
+            if instance is not None
+        }
+
+    def __call__(self, value):
+        if isinstance(value, list):
+            return [self(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if _MODEL in value:
+            key = (value[_MODEL], value["pk"])
+            if key not in self.instances:
+                # None when the row is gone (deleted or erased since): the template shows less.
+                model = apps.get_model(value[_MODEL])
+                self.instances[key] = model._default_manager.filter(pk=value["pk"]).first()
+            return self.instances[key]
+        if _DATETIME in value:
+            return datetime.fromisoformat(value[_DATETIME])
+        if _DATE in value:
+            return date.fromisoformat(value[_DATE])
+        if _DECIMAL in value:
+            return Decimal(value[_DECIMAL])
+        return {key: self(item) for key, item in value.items()}
+
+
+def context_load(stored: dict, *, known=()) -> dict:
+    """The context `context_store` stored, with references read again (`known` instances, such
+    as the message's booking and its supplier, service and resource, are used as they are)."""
+    return _Loader(known)(stored)
 
 
 def _render(path: str, context: dict) -> str:

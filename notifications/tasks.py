@@ -8,9 +8,10 @@ from django.db import InterfaceError, OperationalError
 from bookingtjeneste.providers import TransientProviderError
 
 from .publish import supplier_agenda_send
-from .services import message_deliver, message_dispatch, outbox_relay
-from .services.delivery import RELAY_BATCH_SIZE
+from .services import message_deliver, outbox_relay
+from .services.delivery import RELAY_BATCH_SIZE, SEND_BATCH_SIZE, messages_deliver
 from .services.marketing_list import marketing_list_sync
+from .services.outbox import messages_dispatch
 from .services.supplier_notices import supplier_agenda_enqueue, suppliers_agenda_due
 
 
@@ -25,6 +26,15 @@ def send_message(message_id: int) -> str:
     return message_deliver(message_id=message_id)
 
 
+@shared_task(name="notifications.tasks.send_messages", ignore_result=True)
+def send_messages(message_ids: list[int]) -> dict[str, int]:
+    """Send several outbox messages in turn (the relay's batches; a booking's due messages).
+
+    The same per-row rules as send_message; one claim statement for the batch.
+    """
+    return messages_deliver(message_ids=message_ids)
+
+
 # One run dispatches at most this many rows (in batches), so a backlog of reminders due at the
 # same minute goes out in one tick instead of RELAY_BATCH_SIZE per minute.
 RELAY_MAX_PER_RUN = 50_000
@@ -36,8 +46,8 @@ def relay_outbox() -> int:
     total = 0
     while total < RELAY_MAX_PER_RUN:
         ids = outbox_relay()
-        for message_id in ids:
-            message_dispatch(message_id)
+        for start in range(0, len(ids), SEND_BATCH_SIZE):
+            messages_dispatch(ids[start : start + SEND_BATCH_SIZE])
         total += len(ids)
         if len(ids) < RELAY_BATCH_SIZE:
             break

@@ -14,9 +14,12 @@ the number's latest messages at Twilio, or a retry after Brevo's TTL (15-30 minu
 """
 
 import base64
+import functools
 import logging
 import random
+import time
 import uuid
+from collections import Counter
 from datetime import datetime, timedelta
 from email.utils import formataddr
 
@@ -31,6 +34,8 @@ from bookingtjeneste.providers import PermanentProviderError, TransientProviderE
 from ..gateways import EmailAttachment, OutgoingEmail, email_gateway, sms_gateway
 from ..models import Message
 from ..policy import send_decision
+from ..rendering import context_load, message_render
+from .events import events_apply_pending_many
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +48,19 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 60 * 60
 RELAY_BATCH_SIZE = 500
+# Rows one send task claims together and sends in turn (the relay hands them out in these).
+SEND_BATCH_SIZE = 50
+# A batch stops this long before its claim runs out and hands the rest back to the queue, so a
+# slow provider cannot make a relay treat rows still waiting in this batch as stuck.
+LEASE_MARGIN = timedelta(seconds=30)
+# What the send decision and rendering read, fetched with the claim (no query per message).
+CLAIM_RELATED = (
+    "recipient",
+    "booking",
+    "booking__supplier",
+    "booking__service",
+    "booking__resource",
+)
 # Twilio's clock against ours, when looking for an SMS an earlier attempt sent.
 PROVIDER_CLOCK_SKEW = timedelta(minutes=5)
 
@@ -60,35 +78,104 @@ def message_claim(*, message_id: int, now: datetime | None = None) -> Message | 
     so one poisonous row cannot loop forever.
     """
     now = now or timezone.now()
-    claimable = Q(status=Message.Status.QUEUED, due_at__lte=now) | Q(
-        status=Message.Status.SENDING, claimed_until__lt=now, attempts__lt=MAX_ATTEMPTS
-    )
-    taken = Message.objects.filter(claimable, pk=message_id).update(
+    taken = Message.objects.filter(_claimable(now), pk=message_id).update(
         status=Message.Status.SENDING,
         claimed_until=now + CLAIM_LEASE,
         attempts=F("attempts") + 1,
         updated_at=now,
     )
     if not taken:
-        Message.objects.filter(
-            pk=message_id,
-            status=Message.Status.SENDING,
-            claimed_until__lt=now,
-            attempts__gte=MAX_ATTEMPTS,
-        ).update(
-            status=Message.Status.FAILED,
-            status_reason="max_attempts",
-            claimed_until=None,
-            updated_at=now,
-        )
+        _fail_exhausted([message_id], now=now)
         return None
-    return Message.objects.select_related("recipient", "booking").get(pk=message_id)
+    return Message.objects.select_related(*CLAIM_RELATED).get(pk=message_id)
+
+
+def _claimable(now: datetime) -> Q:
+    return Q(status=Message.Status.QUEUED, due_at__lte=now) | Q(
+        status=Message.Status.SENDING, claimed_until__lt=now, attempts__lt=MAX_ATTEMPTS
+    )
+
+
+def _fail_exhausted(message_ids: list[int], *, now: datetime) -> None:
+    Message.objects.filter(
+        pk__in=message_ids,
+        status=Message.Status.SENDING,
+        claimed_until__lt=now,
+        attempts__gte=MAX_ATTEMPTS,
+    ).update(
+        status=Message.Status.FAILED,
+        status_reason="max_attempts",
+        claimed_until=None,
+        updated_at=now,
+    )
+
+
+def messages_claim(*, message_ids: list[int], now: datetime | None = None) -> list[Message]:
+    """message_claim for a batch: the claimable ones among `message_ids`, in pk order.
+
+    One locking SELECT (SKIP LOCKED: rows another worker is claiming right now are left to it)
+    with what sending reads, and one UPDATE; the claim commits before anything is sent.
+    """
+    now = now or timezone.now()
+    lease_end = now + CLAIM_LEASE
+    with transaction.atomic():
+        messages = list(
+            Message.objects.filter(_claimable(now), pk__in=message_ids)
+            .select_related(*CLAIM_RELATED)
+            .order_by("pk")
+            .select_for_update(skip_locked=True, of=("self",))
+        )
+        if messages:
+            Message.objects.filter(pk__in=[message.pk for message in messages]).update(
+                status=Message.Status.SENDING,
+                claimed_until=lease_end,
+                attempts=F("attempts") + 1,
+                updated_at=now,
+            )
+    for message in messages:
+        message.status = Message.Status.SENDING
+        message.claimed_until = lease_end
+        message.attempts += 1
+        message.updated_at = now
+    if len(messages) < len(set(message_ids)):
+        _fail_exhausted(message_ids, now=now)
+    return messages
+
+
+def _release(messages: list[Message]) -> int:
+    """Hand claimed, unsent rows back to the queue at once (no attempt spent on them)."""
+    if not messages:
+        return 0
+    return Message.objects.filter(
+        pk__in=[message.pk for message in messages],
+        status=Message.Status.SENDING,
+        claimed_until=messages[0].claimed_until,
+    ).update(
+        status=Message.Status.QUEUED,
+        claimed_until=None,
+        dispatched_at=None,
+        attempts=F("attempts") - 1,
+        updated_at=timezone.now(),
+    )
 
 
 def _finish(message: Message, **fields) -> bool:
-    """Write the outcome, but only while we still hold the claim (attempt number matches)."""
+    """Write the outcome, but only while we still hold the claim (attempt number matches).
+
+    A message rendered at send time keeps its text from now on (the record of what was sent,
+    and what a retry looks for at Twilio); a finished one no longer needs its context.
+    """
     fields.setdefault("claimed_until", None)
     fields["updated_at"] = timezone.now()
+    if getattr(message, "rendered_at_send", False):
+        fields.update(
+            subject=message.subject,
+            body_text=message.body_text,
+            body_html=message.body_html,
+            render_context={},
+        )
+    elif message.render_context and fields.get("status") in Message.FINAL_STATUSES:
+        fields["render_context"] = {}
     return bool(
         Message.objects.filter(
             pk=message.pk, status=Message.Status.SENDING, attempts=message.attempts
@@ -97,7 +184,43 @@ def _finish(message: Message, **fields) -> bool:
 
 
 def _status_callback_url() -> str:
-    return settings.SITE_URL + reverse("notifications_webhooks:twilio-status")
+    return _status_callback_url_for(settings.SITE_URL)
+
+
+@functools.lru_cache(maxsize=4)
+def _status_callback_url_for(site_url: str) -> str:
+    return site_url + reverse("notifications_webhooks:twilio-status")
+
+
+def message_render_stored(message: Message) -> bool:
+    """Render a message queued with its context (a customer's own booking message).
+
+    Fills in the message's subject and bodies (not saved: the outcome's update writes them).
+    True for a message rendered when it was queued (nothing to do). False, rendering nothing,
+    when its booking was erased meanwhile: deleted, or no longer the
+    recipient's (the customer link goes with an erased account). The text is in the message's
+    language, with the booking, its supplier, service and resource as they are now.
+    """
+    if not message.render_context:
+        return True
+    booking = message.booking
+    if booking is None or booking.customer_id != message.recipient_id:
+        return False
+    context = context_load(
+        message.render_context.get("context", {}),
+        known=(booking, booking.supplier, booking.service, booking.resource, message.recipient),
+    )
+    rendered = message_render(
+        template_key=message.template_key,
+        channel=message.channel,
+        language=message.language,
+        context={"recipient": message.recipient, "booking": booking, **context},
+    )
+    message.subject = rendered.subject
+    message.body_text = rendered.body_text
+    message.body_html = rendered.body_html
+    message.rendered_at_send = True
+    return True
 
 
 def _unsubscribe_headers(message: Message) -> dict[str, str]:
@@ -181,7 +304,36 @@ def message_deliver(*, message_id: int) -> str:
     message = message_claim(message_id=message_id)
     if message is None:
         return "not_claimed"
+    status = _deliver_guarded(message)
+    if status == Message.Status.SENT:
+        # A fast provider may have called our webhook before we knew its id: apply that now.
+        events_apply_pending_many(provider_message_ids=[message.provider_message_id])
+    return status
 
+
+def messages_deliver(*, message_ids: list[int]) -> dict[str, int]:
+    """message_deliver for a batch: claim them together, send in turn. Counts per status.
+
+    The same guarantees per message; a row not claimable (taken, finished, not due) is skipped.
+    When the batch runs close to its claim's end, the unsent rest goes back to the queue.
+    """
+    messages = messages_claim(message_ids=message_ids)
+    outcomes: Counter[str] = Counter(not_claimed=len(set(message_ids)) - len(messages))
+    deadline = time.monotonic() + (CLAIM_LEASE - LEASE_MARGIN).total_seconds()
+    sent_ids = []
+    for index, message in enumerate(messages):
+        if time.monotonic() > deadline:
+            outcomes["released"] += _release(messages[index:])
+            break
+        status = _deliver_guarded(message)
+        outcomes[status] += 1
+        if status == Message.Status.SENT:
+            sent_ids.append(message.provider_message_id)
+    events_apply_pending_many(provider_message_ids=sent_ids)
+    return dict(outcomes)
+
+
+def _deliver_guarded(message: Message) -> str:
     try:
         return _deliver_claimed(message)
     except Exception as error:
@@ -219,6 +371,10 @@ def _deliver_claimed(message: Message) -> str:
         _finish(message, status=Message.Status.SUPPRESSED, status_reason=decision.reason)
         logger.info("message %s suppressed: %s", message.pk, decision.reason)
         return Message.Status.SUPPRESSED
+    if not message_render_stored(message):
+        _finish(message, status=Message.Status.SUPPRESSED, status_reason="booking_erased")
+        logger.info("message %s suppressed: booking_erased", message.pk)
+        return Message.Status.SUPPRESSED
 
     try:
         provider_id = _sms_already_accepted(message) or _provider_send(message)
@@ -236,19 +392,16 @@ def _deliver_claimed(message: Message) -> str:
         return _retry_or_fail(message, error)
 
     now = timezone.now()
+    message.provider_message_id = provider_id[:255]
     _finish(
         message,
         status=Message.Status.SENT,
         status_reason="",
-        provider_message_id=provider_id[:255],
+        provider_message_id=message.provider_message_id,
         marketing_basis=decision.marketing_basis,
         sent_at=now,
         last_error="",
     )
-    # A fast provider may have called our webhook before we knew its id: apply that now.
-    from .events import events_apply_pending
-
-    events_apply_pending(provider_message_id=provider_id)
     return Message.Status.SENT
 
 

@@ -115,10 +115,16 @@ def _event_apply(event: InboundEvent) -> bool:
 
 def events_apply_pending(*, provider_message_id: str) -> int:
     """Apply callbacks that arrived before we stored `provider_message_id` on the message."""
-    if not provider_message_id:
+    return events_apply_pending_many(provider_message_ids=[provider_message_id])
+
+
+def events_apply_pending_many(*, provider_message_ids: list[str]) -> int:
+    """events_apply_pending for the messages of a batch, looked up in one query."""
+    ids = [pmid for pmid in provider_message_ids if pmid]
+    if not ids:
         return 0
     pending = InboundEvent.objects.filter(
-        provider_message_id=provider_message_id,
+        provider_message_id__in=ids,
         processed_at__isnull=True,
         provider__in=[InboundEvent.Provider.TWILIO_STATUS, InboundEvent.Provider.BREVO],
     ).order_by("received_at", "pk")

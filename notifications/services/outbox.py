@@ -13,8 +13,16 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 
 from ..models import Message
-from ..publish import message_send_now
-from ..rendering import SMS_MAX_LENGTH, language_resolve, message_render
+from ..publish import message_send_now, messages_send_now
+from ..rendering import (
+    SMS_MAX_LENGTH,
+    NotStorable,
+    context_store,
+    language_resolve,
+    message_render,
+    template_check,
+)
+from .delivery import SEND_BATCH_SIZE
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +40,20 @@ def message_dispatch(message_id: int) -> None:
         message_send_now(message_id)
     except Exception:  # broker unreachable: the row is safe in the database
         logger.warning("broker unavailable; message %s left to the relay", message_id)
+
+
+def messages_dispatch(message_ids: list[int]) -> None:
+    """message_dispatch for several messages: one task that sends them in turn (fewer broker
+    round trips, one claim statement). Same rules: never raises, the relay is the backstop."""
+    if len(message_ids) == 1:
+        message_dispatch(message_ids[0])
+        return
+    for start in range(0, len(message_ids), SEND_BATCH_SIZE):
+        batch = message_ids[start : start + SEND_BATCH_SIZE]
+        try:
+            messages_send_now(batch)
+        except Exception:  # broker unreachable: the rows are safe in the database
+            logger.warning("broker unavailable; %d messages left to the relay", len(batch))
 
 
 def _dispatch_on_commit(message: Message) -> None:
@@ -67,6 +89,7 @@ def _messages_insert(messages: list[Message], *, dispatch: bool = True) -> list[
     # A single skipped row comes back as None (Django fetches one row for one object).
     inserted = {key: pk for pk, key in filter(None, rows)}
     result: list[Message | None] = []
+    due_ids = []
     for message in messages:
         pk = inserted.get(message.idempotency_key)
         if pk is None or unique[message.idempotency_key] is not message:
@@ -76,8 +99,11 @@ def _messages_insert(messages: list[Message], *, dispatch: bool = True) -> list[
         message._state.adding = False
         message._state.db = Message.objects.db
         if message.dispatched_at is not None:
-            _dispatch_on_commit(message)
+            due_ids.append(pk)
         result.append(message)
+    if due_ids:
+        # One task for the event's due messages (a booking's confirmation e-mail and SMS).
+        transaction.on_commit(lambda: messages_dispatch(due_ids))
     return result
 
 
@@ -106,7 +132,10 @@ def _with_unsubscribe_link(text: str, html: str, *, url: str, language: str) -> 
 
 
 def message_enqueue(**fields) -> Message | None:
-    """Render a message now and write it to the outbox; it is sent after commit (or at due_at).
+    """Write a message to the outbox; it is sent after commit (or at due_at).
+
+    It is rendered now, or, for a customer's own booking message, when it is sent (see
+    _render_later): either way a bad key or a missing template raises here.
 
     Call inside the transaction of the event that causes the message, so both commit or roll
     back together. `recipient` is a User (preferred: the address is read when sending, and
@@ -162,6 +191,27 @@ def _message_build(
         raise ValueError("Only e-mails carry attachments.")
 
     resolved_language = language_resolve(language=language, recipient=recipient, booking=booking)
+    stored = _render_later(
+        template_key=template_key,
+        channel=channel,
+        purpose=purpose,
+        recipient=recipient,
+        booking=booking,
+        context=context,
+    )
+    if stored is not None:
+        return Message(
+            channel=channel,
+            template_key=template_key,
+            language=resolved_language,
+            purpose=purpose,
+            recipient=recipient,
+            booking=booking,
+            render_context=stored,
+            attachments=list(attachments or []),
+            due_at=due_at or timezone.now(),
+            idempotency_key=idempotency_key,
+        )
     context = {"recipient": recipient, "booking": booking, **(context or {})}
     marketing_email = purpose == Message.Purpose.MARKETING and channel == Message.Channel.EMAIL
     if marketing_email:
@@ -193,6 +243,34 @@ def _message_build(
         due_at=due_at or timezone.now(),
         idempotency_key=idempotency_key,
     )
+
+
+def _render_later(
+    *, template_key: str, channel: str, purpose: str, recipient, booking, context: dict | None
+) -> dict | None:
+    """The context to store when this message is rendered at send time, else None.
+
+    A customer's own booking messages (six per booking) are rendered by the worker that sends
+    them, not in the booking request: they carry only references and plain values, and the
+    recipient and booking are the row's own links, read again at send time (an erased booking
+    then renders nothing, delivery.py). Anything else is rendered now, as before: notices to
+    other people, marketing, and contexts holding values that cannot be stored.
+    """
+    if (
+        purpose != Message.Purpose.TRANSACTIONAL
+        or recipient is None
+        or booking is None
+        or booking.customer_id != recipient.pk
+    ):
+        return None
+    extra = {k: v for k, v in (context or {}).items() if k not in ("recipient", "booking")}
+    try:
+        stored = context_store(extra)
+    except NotStorable:
+        return None
+    template_check(template_key=template_key, channel=channel)  # a bad key fails now
+    # Wrapped, so the field is never {} (which means "rendered") even for an empty context.
+    return {"context": stored}
 
 
 def message_enqueue_prerendered(
@@ -290,6 +368,7 @@ def message_redaction_values() -> dict:
         "body_text": "",
         "body_html": "",
         "attachments": [],
+        "render_context": {},
         "to_address": "",
         "last_error": "",
         "redacted_at": now,

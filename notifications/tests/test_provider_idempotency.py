@@ -14,7 +14,7 @@ from bookings.services import booking_create
 from notifications.gateways import console, email_gateway, sms_gateway
 from notifications.models import Message
 from notifications.services import message_deliver, message_enqueue
-from notifications.services.delivery import _outgoing_email
+from notifications.services.delivery import _outgoing_email, message_render_stored
 
 from .conftest import at, next_monday
 
@@ -36,6 +36,7 @@ def _crash_after_provider_accepted(message: Message, send) -> None:
         claimed_until=timezone.now() - timedelta(seconds=1),  # the lease has run out since
     )
     message.refresh_from_db()
+    assert message_render_stored(message)  # a booking message is rendered by its sender
     send(message)
 
 
@@ -64,6 +65,8 @@ def test_a_retried_sms_that_twilio_never_got_is_sent(sms_customer, service, fake
     _crash_after_provider_accepted(sms, lambda m: None)  # died before the call
 
     assert message_deliver(message_id=sms.pk) == Message.Status.SENT
+    sms.refresh_from_db()
+    assert sms.booking.reference in sms.body_text  # rendered when it was sent
     assert [r.data["Body"] for r in fake_twilio.sms_sent()] == ["Noe annet", sms.body_text]
 
 
