@@ -17,7 +17,13 @@ from pathlib import Path
 from pprint import pformat
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -28,7 +34,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 
 from accounts import roles
-from accounts.tests.factories import StaffUserFactory, UserFactory
+from accounts.tests.factories import TEST_PASSWORD, StaffUserFactory, UserFactory
 from bookings import services as booking_services
 from bookings.models import SupplierStaff
 from bookings.selectors import slots_for_service
@@ -457,3 +463,23 @@ def test_amounts_read_1_890_00_kr_on_every_page_that_shows_one(world):
     receipt_mail = Message.objects.get(template_key="receipt")
     assert "1\u00a0890,00\u00a0kr" in receipt_mail.body_text
     assert "25\u00a0%" in receipt_mail.body_text
+
+
+def test_a_bokmal_staff_member_on_an_english_browser_gets_the_admin_in_bokmal(world):
+    # Signing in sets the language chosen in the profile (accounts.adapter), whatever the
+    # browser asks for; Django's own admin strings then come in Bokmål too.
+    staff = StaffUserFactory(role=roles.SUPPLIER_STAFF, preferred_language="nb")
+    SupplierStaff.objects.create(user=staff, supplier=world["supplier"])
+    secret = generate_totp_secret()
+    TOTP.activate(staff, secret)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-GB,en")
+    client.post(reverse("account_login"), {"login": staff.email, "password": TEST_PASSWORD})
+    code = format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+    client.post(reverse("mfa_authenticate"), {"code": code})
+    for url in (reverse("admin:index"), reverse("admin:bookings_booking_changelist")):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert '<html lang="nb"' in html, url
+        found = english_in(visible_text(html, labels_only=True))
+        assert set(found) <= DJANGO_UNTRANSLATABLE, url
