@@ -158,10 +158,25 @@ def measure_ours(spec: dict) -> dict:
             _throttle_history_clear()
             empty_cpu += _cpu_ms(lambda: _get_ok(client, "/bench/empty-get/"), repeat=50)
             cpu += _cpu_ms(lambda: _get_ok(client, url), repeat=10)
+    # Where the slots request's own CPU goes: the service lookup, the engine with its three
+    # queries, and writing the body (the rest is the stack the empty GET also pays).
+    from bookings.api.views import slots_json
+    from bookings.selectors import service_get_bookable, slots_for_service
+
+    bookable = service_get_bookable(service_id=service.pk)
+    availability = slots_for_service(service=bookable, date_from=first, date_to=last)
+    parts = {
+        "service_lookup": _cpu_ms(lambda: service_get_bookable(service_id=service.pk), repeat=40),
+        "engine_and_queries": _cpu_ms(
+            lambda: slots_for_service(service=bookable, date_from=first, date_to=last), repeat=40
+        ),
+        "body": _cpu_ms(lambda: slots_json(availability), repeat=40),
+    }
     return {
         "median_ms": median(timings),
         "cpu_median_ms": median(cpu),
         "empty_cpu_median_ms": median(empty_cpu),
+        "cpu_parts_ms": {name: median(values) for name, values in parts.items()},
         "slots": slot_count,
         "queries": len(queries),
     }
@@ -338,6 +353,7 @@ def run():
         "ok": ratio <= 3,
         "cpu_median_ms": ours["cpu_median_ms"],
         "reference_cpu_median_ms": ours["empty_cpu_median_ms"],
+        "cpu_parts_median_ms": ours["cpu_parts_ms"],
         "reference": "anonymous GET of an empty DRF view, same middleware, authentication, "
         "permission and throttle stack, same run",
     }
