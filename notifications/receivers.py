@@ -14,7 +14,6 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from bookings.ical import booking_ics
 from bookings.signals import (
     booking_cancelled,
     booking_confirmed,
@@ -122,12 +121,13 @@ def reminders_schedule(*, booking) -> None:
 
 
 def _ics_attachment(booking) -> list[dict]:
-    # The same writer as the download and the staff feed; SEQUENCE is the booking's own.
+    # Written when the e-mail is sent (delivery.py), not in the booking request: the same
+    # writer as the download and the staff feed; SEQUENCE is the booking's own.
     return [
         {
             "name": f"{booking.reference}.ics",
             "content_type": "text/calendar; charset=utf-8; method=PUBLISH",
-            "content": booking_ics(booking),
+            "booking_ics": True,
         }
     ]
 

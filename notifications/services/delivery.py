@@ -249,18 +249,27 @@ def _outgoing_email(message: Message) -> OutgoingEmail:
             EmailAttachment(
                 name=item["name"],
                 content_type=item.get("content_type", "application/octet-stream"),
-                content=(
-                    base64.b64decode(item["content_base64"])
-                    if "content_base64" in item
-                    else item["content"].encode()
-                ),
+                content=_attachment_content(message, item),
             )
             for item in message.attachments
+            # A booking's calendar file needs the booking (gone: its e-mail is suppressed).
+            if message.booking is not None or not item.get("booking_ics")
         ),
         headers=headers,
         tags=(message.template_key, f"outbox-{message.pk}"),
         idempotency_key=_provider_idempotency_key(message),
     )
+
+
+def _attachment_content(message: Message, item: dict) -> bytes:
+    if item.get("booking_ics"):
+        # Written at send time, from the booking as it is now (the booking request skips it).
+        from bookings.ical import booking_ics
+
+        return booking_ics(message.booking).encode()
+    if "content_base64" in item:
+        return base64.b64decode(item["content_base64"])
+    return item["content"].encode()
 
 
 def _provider_idempotency_key(message: Message) -> str:

@@ -141,7 +141,8 @@ def message_enqueue(**fields) -> Message | None:
     back together. `recipient` is a User (preferred: the address is read when sending, and
     consent is checked then); `to_address` only for people without an account. Returns None
     when `idempotency_key` already exists: the same message is never created twice.
-    `attachments`: [{"name", "content_type", "content" (text)}], e-mail only.
+    `attachments`: [{"name", "content_type", "content" (text)}], e-mail only; an item with
+    `"booking_ics": True` instead of content gets the booking's calendar file at send time.
     Raises ValueError for bad arguments and TemplateDoesNotExist for a missing template.
     Arguments: those of _message_build.
     """

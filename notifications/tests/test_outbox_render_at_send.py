@@ -18,6 +18,7 @@ from notifications.services import message_deliver, message_enqueue
 from notifications.services.delivery import messages_deliver
 
 from .conftest import at, next_monday
+from .fakes import brevo_attachment_text
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +73,9 @@ def test_an_email_rendered_at_send_has_subject_text_and_html(customer, service, 
     assert request.data["subject"] == email.subject and service.name in email.subject
     assert booking.reference in email.body_text and "<html" in email.body_html.lower()
     assert [item["name"] for item in request.data["attachment"]] == [f"{booking.reference}.ics"]
+    # The calendar file is written at send time too; the row holds no copy of it.
+    assert booking.reference in brevo_attachment_text(request)
+    assert "content" not in email.attachments[0]
 
 
 def test_a_deleted_booking_renders_nothing(sms_customer, service, fake_twilio):
