@@ -13,8 +13,10 @@ import uuid
 import zipfile
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import FieldDoesNotExist
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -119,18 +121,68 @@ def export_file_delete(relative: str) -> None:
 SUMMARY_ROWS = 50
 
 
+def _models_of(category) -> list:
+    """The models a category's fields live on (its "app_label.Model.field" names)."""
+    names = dict.fromkeys(name.rsplit(".", 1)[0] for name in category.fields)
+    found = []
+    for name in names:
+        with contextlib.suppress(LookupError):
+            found.append(apps.get_model(name))
+    return found
+
+
+def _field_label(model, parts: list[str]) -> str:
+    """The verbose name of `parts` (a values() lookup split at "__"), "" if it is no field."""
+    try:
+        field = model._meta.get_field(parts[0])
+    except FieldDoesNotExist:
+        return ""
+    label = str(getattr(field, "verbose_name", "") or "")
+    if len(parts) > 1:
+        if field.related_model is None:
+            return ""
+        related = _field_label(field.related_model, parts[1:])
+        return f"{label}: {related}" if label and related else ""
+    return label
+
+
+def _key_label(models: list, key: str) -> str:
+    """A JSON key in the reader's words: the model field's label, else the key itself."""
+    for model in models:
+        label = _field_label(model, key.split("__"))
+        if label:
+            return label
+    return key
+
+
+def _cell(value) -> str:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return "" if value is None else str(value)
+
+
 def _summary_section(category, data) -> dict:
     """The readable part: everything for small categories, the first rows of long lists (the
-    JSON file next to it has all of them)."""
+    JSON file next to it has all of them). Rows become a table and a single record a list of
+    label: value pairs, labelled with the fields' names in the reader's language; the values
+    are the data as stored."""
     total = len(data) if isinstance(data, list) else None
     shown = data[:SUMMARY_ROWS] if isinstance(data, list) else data
-    return {
+    models = _models_of(category)
+    section = {
         "record": category.as_record(),
         "data": shown,
         "total": total,
         "truncated": total is not None and total > SUMMARY_ROWS,
         "file": f"{category.key}.json",
     }
+    if isinstance(shown, list) and shown and all(isinstance(row, dict) for row in shown):
+        keys = list(dict.fromkeys(key for row in shown for key in row))
+        section["columns"] = [_key_label(models, key) for key in keys]
+        section["rows"] = [[_cell(row.get(key)) for key in keys] for row in shown]
+    elif isinstance(shown, dict):
+        section["pairs"] = [(_key_label(models, key), _cell(value)) for key, value in shown.items()]
+    return section
 
 
 def export_build(*, request: PrivacyRequest) -> PrivacyRequest:
