@@ -134,10 +134,10 @@ def _resolve_booking(*, payment: Payment, order: Order) -> str | None:
 
     if order.payments.filter(status__in=SECURED).exclude(pk=payment.pk).exists():
         return Refund.Reason.DUPLICATE
+    # Read by lock_payment_chain after the booking's row lock was taken: already current.
     booking = order.booking
     if booking is None:
         return Refund.Reason.SLOT_TAKEN
-    booking.refresh_from_db()
     if booking.status == Booking.Status.CONFIRMED:
         return None
     cancelled_by_someone = booking.status == Booking.Status.CANCELLED and booking.cancelled_by in (
