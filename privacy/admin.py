@@ -14,6 +14,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from bookingtjeneste.admin_labels import LabelledListEditableMixin
+
 from .consent_proof import consent_proof, consent_proof_csv, subject_resolve
 from .models import (
     ConsentEvent,
@@ -214,7 +216,7 @@ class ConsentSubjectLinkAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Processor)
-class ProcessorAdmin(admin.ModelAdmin):
+class ProcessorAdmin(LabelledListEditableMixin, admin.ModelAdmin):
     # Addresses typed without a scheme are read as https (Django 6's default, chosen now).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (

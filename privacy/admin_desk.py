@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from bookingtjeneste.admin_labels import LabelledListEditableMixin
 from bookingtjeneste.spreadsheet import csv_attachment, spreadsheet_csv
 
 from .art30 import art30_records, art30_rows
@@ -417,7 +418,7 @@ def record_of_processing(request: HttpRequest) -> HttpResponse:
 
 
 @admin.register(RetentionRule)
-class RetentionRuleAdmin(admin.ModelAdmin):
+class RetentionRuleAdmin(LabelledListEditableMixin, admin.ModelAdmin):
     list_display = ("description", "category_name", "period_days", "enabled", "updated_at")
     list_display_links = ("description",)
     list_editable = ("period_days", "enabled")
@@ -437,6 +438,9 @@ class RetentionRuleAdmin(admin.ModelAdmin):
             return str(registry.get(rule.category).name) or rule.category
         except KeyError:  # a category without a registry entry of its own (login sessions)
             return rule.category
+
+    def list_editable_row_name(self, rule: RetentionRule) -> str:
+        return retention_rule_description(rule.key)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

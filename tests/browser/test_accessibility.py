@@ -156,6 +156,9 @@ PAGES = [
     Page("signup-errors", lambda w: "/accounts/signup/", then=_submit_empty_form),
     Page("password-reset", lambda w: "/accounts/password/reset/"),
     Page("profile", lambda w: "/accounts/profile/", "customer"),
+    Page("account-email", lambda w: "/accounts/email/", "customer"),
+    Page("password-change", lambda w: "/accounts/password/change/", "customer"),
+    Page("two-factor", lambda w: "/accounts/2fa/", "customer"),
     Page("privacy-centre", lambda w: "/privacy/centre/", "customer"),
     Page("privacy-policy", lambda w: "/privacy/"),
     Page("cookies", lambda w: "/cookies/"),
@@ -198,6 +201,13 @@ PAGES = [
         "admin",
     ),
     Page("admin-privacy-request-desk", lambda w: "/admin/privacy/privacyrequest/", "admin"),
+    Page(
+        "admin-privacy-request-reject",
+        lambda w: f"/admin/privacy/privacyrequest/{w.privacy_request.pk}/reject/",
+        "admin",
+    ),
+    Page("admin-retention-rules", lambda w: "/admin/privacy/retentionrule/", "admin"),
+    Page("admin-processors", lambda w: "/admin/privacy/processor/", "admin"),
     Page(
         "admin-privacy-request-change",
         lambda w: f"/admin/privacy/privacyrequest/{w.privacy_request.pk}/change/",
