@@ -37,7 +37,7 @@ class PrivacyRequest(models.Model):
 
     OPEN_STATUSES = (Status.UNVERIFIED, Status.RECEIVED, Status.APPROVED)
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(_("reference"), default=uuid.uuid4, unique=True, editable=False)
     type = models.CharField(_("type"), max_length=16, choices=Type.choices)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.UNVERIFIED
