@@ -1,8 +1,11 @@
 """Sending outbox rows: claim, check consent, call the gateway, record the outcome.
 
 Claiming is a compare-and-set UPDATE (queued and due, or sending with an expired claim), so
-two workers, a relay and a late broker redelivery can never both send the same row. The
-provider call happens outside any transaction; its outcome is written afterwards.
+two workers, a relay and a late broker redelivery can never both send the same row; a batch
+(`messages_deliver`, the relay's unit of work) locks its claimable rows with SKIP LOCKED and
+claims them in one UPDATE. The provider call happens outside any transaction; its outcome is
+written afterwards, row by row. A customer's booking message is rendered here, just before it
+is sent (`message_render_stored`), and its text is kept with the outcome.
 
 Delivery is therefore at-least-once, not exactly-once: a worker killed after the provider
 accepted a message but before the row says `sent` leaves it `sending`, and when its claim
