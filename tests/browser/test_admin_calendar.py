@@ -90,6 +90,19 @@ def sign_in(page, user, secret: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
+def box(locator, state: str = "visible") -> dict:
+    """The element's box once it is laid out: the calendar redraws its boxes after each
+    change (refetch), and a box read in between is None. The first hour's label is laid out
+    but invisible (state "attached")."""
+    for _ in range(50):
+        locator.wait_for(state=state)
+        found = locator.bounding_box()
+        if found is not None:
+            return found
+        locator.page.wait_for_timeout(100)
+    raise AssertionError(f"{locator} never settled on screen")
+
+
 class Grid:
     """Screen positions in the day view: a column per resource, a row per time of day.
 
@@ -100,15 +113,15 @@ class Grid:
         self.page = page
 
     def x(self, column: int) -> float:
-        box = self.page.locator(".ec-body .ec-day").nth(column).bounding_box()
-        return box["x"] + box["width"] / 2
+        column_box = box(self.page.locator(".ec-body .ec-day").nth(column))
+        return column_box["x"] + column_box["width"] / 2
 
     def y(self, hour: int, minute: int = 0) -> float:
         """A few pixels below the line of hour:minute (inside the slot that starts there)."""
         labels = self.page.locator(".ec-body .ec-sidebar time")
         first_hour = int(labels.nth(0).get_attribute("datetime")[11:13])
-        hour_height = labels.nth(1).bounding_box()["y"] - labels.nth(0).bounding_box()["y"]
-        top = self.page.locator(".ec-body .ec-day").first.bounding_box()["y"]  # first line
+        hour_height = box(labels.nth(1))["y"] - box(labels.nth(0), "attached")["y"]
+        top = box(self.page.locator(".ec-body .ec-day").first)["y"]  # the first hour's line
         return top + (hour - first_hour + minute / 60) * hour_height + 4
 
 
@@ -125,9 +138,9 @@ def assert_accessible(page) -> None:
 
 
 def drag(page, event, x: float, y: float) -> None:
-    box = event.bounding_box()
+    event_box = box(event)
     # Held 4 px below the box's top edge, so the box's top lands 4 px below the target line.
-    page.mouse.move(box["x"] + 20, box["y"] + 4)
+    page.mouse.move(event_box["x"] + 20, event_box["y"] + 4)
     page.mouse.down()
     page.mouse.move(x, y, steps=20)
     page.mouse.up()
