@@ -64,6 +64,7 @@ class World:
     supplier: object
     service: object
     booking: object
+    unpaid: object  # waiting for prepayment
     free_start: str
     privacy_request: object
 
@@ -85,6 +86,12 @@ def world() -> World:
     booking = booking_services.booking_create(
         customer=customer, service=service, start=slots[0].start, resource=resource
     )
+    prepaid = ServiceFactory(
+        supplier=supplier, resources=[resource], name="Farging", payment_mode="full"
+    )
+    unpaid = booking_services.booking_create(
+        customer=customer, service=prepaid, start=slots[2].start, resource=resource
+    )
     admin = StaffUserFactory(role=roles.ADMINISTRATOR, is_superuser=True)
     SupplierStaff.objects.create(user=admin, supplier=supplier)
     TOTP.activate(admin, generate_totp_secret())
@@ -95,6 +102,7 @@ def world() -> World:
         supplier=supplier,
         service=service,
         booking=booking,
+        unpaid=unpaid,
         free_start=slots[1].start.isoformat(),
         privacy_request=privacy_request,
     )
@@ -149,6 +157,12 @@ PAGES = [
     ),
     Page("booking-detail", lambda w: f"/my/bookings/{w.booking.reference}/", "customer"),
     Page("my-bookings", lambda w: "/my/bookings/", "customer"),
+    Page(
+        "booking-reschedule",
+        lambda w: f"/my/bookings/{w.booking.reference}/reschedule/",
+        "customer",
+    ),
+    Page("payment-choice", lambda w: f"/pay/{w.unpaid.reference}/", "customer"),
     Page("booking-cancel", lambda w: f"/my/bookings/{w.booking.reference}/cancel/", "customer"),
     Page("login", lambda w: "/accounts/login/"),
     Page("login-errors", lambda w: "/accounts/login/", then=_submit_empty_form),
@@ -159,6 +173,9 @@ PAGES = [
     Page("account-email", lambda w: "/accounts/email/", "customer"),
     Page("password-change", lambda w: "/accounts/password/change/", "customer"),
     Page("two-factor", lambda w: "/accounts/2fa/", "customer"),
+    Page("reauthenticate", lambda w: "/accounts/reauthenticate/", "customer"),
+    Page("phone-verify", lambda w: "/accounts/phone/verify/", "customer"),
+    Page("staff-calendar-connections", lambda w: "/calendar/", "admin"),
     Page("privacy-centre", lambda w: "/privacy/centre/", "customer"),
     Page("privacy-policy", lambda w: "/privacy/"),
     Page("cookies", lambda w: "/cookies/"),
