@@ -165,7 +165,7 @@ class SupplierNoticesCategory(DataCategory):
     legal_basis = _("Contract (GDPR Art. 6(1)(b)): the salon needs to know who is coming")
     retention = _("Text of a notice 90 days, the record that it was sent 1 year")
     recipients = ("Brevo", "Twilio")
-    subjects = "customers; supplier staff (notice address)"
+    subjects = _("customers; supplier staff (notice address)")
     order = 31  # after the outbox category, before the account (the name is needed)
     fields = {
         "notifications.SupplierNoticeSettings.notice_emails": D,

@@ -17,6 +17,7 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class FieldAction:
@@ -116,7 +117,7 @@ class DataCategory:
     legal_basis: str = ""
     retention: str = ""
     recipients: tuple[str, ...] = ()
-    subjects: str = "customers"
+    subjects: str = _("customers")
     fields: dict[str, str] = {}
     # Erasure order: lower first. The account goes last, after everything that finds rows by it.
     order: int = 50

@@ -297,6 +297,17 @@ def test_export_summary_is_bokmal(world):
 def _admin_urls() -> list[tuple[str, str]]:
     """(url, the name of the object it shows or "") for every registered model's pages."""
     urls = [(reverse("admin:index"), "")]
+    # The admin's own pages beyond add/change/list: the calendar, phone booking, exports, the
+    # DPO's record of processing and consent proof.
+    for name in (
+        "bookings_booking_calendar",
+        "bookings_booking_phone",
+        "payments_receipt_export",
+        "privacy_consent_proof",
+        "privacy_consent_withdraw",
+        "privacy_record_of_processing",
+    ):
+        urls.append((reverse(f"admin:{name}"), ""))
     for model in admin.site._registry:
         info = (model._meta.app_label, model._meta.model_name)
         urls.append((reverse("admin:{}_{}_changelist".format(*info)), ""))

@@ -162,7 +162,7 @@ class PrivacyRequestsCategory(DataCategory):
     purpose = _("Handling your requests and showing that we did (GDPR Art. 5(2), 12)")
     legal_basis = _("Legal obligation (GDPR Art. 6(1)(c))")
     retention = _("Request record 3 years without your contact details or free text")
-    subjects = "customers, guests"
+    subjects = _("customers, guests")
     order = 80
     fields = {
         "privacy.PrivacyRequest.subject": A,
