@@ -500,3 +500,11 @@ def test_feed_queries_do_not_grow_with_the_bookings(staff_client, world, monday)
             resource=world.kari,
         )
     assert count() == before
+
+
+@pytest.mark.parametrize("pk", ["0", "99999999999999999999999"])
+def test_a_booking_id_out_of_range_is_404(staff_client, world, pk):
+    for name in ("move", "cancel"):
+        url = reverse("admin:bookings_booking_calendar_action", args=[world.booking.pk, name])
+        url = url.replace(f"/{world.booking.pk}/", f"/{pk}/")
+        assert staff_client.post(url, {"reason": "x"}).status_code == 404
