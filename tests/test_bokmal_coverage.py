@@ -256,6 +256,7 @@ def test_customer_pages_are_bokmal(world):
         reverse("mfa_index"),
         reverse("account_email"),
         reverse("account_change_password"),
+        reverse("notifications:phone-verify"),
         reverse("accounts:profile"),
         "/finnes-ikke/",
     ]
@@ -494,3 +495,19 @@ def test_a_bokmal_staff_member_on_an_english_browser_gets_the_admin_in_bokmal(wo
         assert '<html lang="nb"' in html, url
         found = english_in(visible_text(html, labels_only=True))
         assert set(found) <= DJANGO_UNTRANSLATABLE, url
+
+
+def test_pages_for_visitors_who_are_not_signed_in_are_bokmal(world):
+    client = Client(HTTP_ACCEPT_LANGUAGE="nb")
+    urls = [
+        reverse("bookings:home"),
+        reverse("bookings:supplier", args=[world["supplier"].slug]),
+        reverse("account_login"),
+        reverse("account_signup"),
+        reverse("account_reset_password"),
+        reverse("privacy:requests"),
+        reverse("privacy:contact"),
+    ]
+    problems = {url: english_in(_read(client, url)) for url in urls}
+    problems = {url: found for url, found in problems.items() if found}
+    assert not problems, pformat(problems)
