@@ -152,6 +152,9 @@ def _key_label(models: list, key: str) -> str:
         label = _field_label(model, key.split("__"))
         if label:
             return label
+    for model in models:  # a list of a model's rows under its plural name ("orders")
+        if key == f"{model._meta.model_name}s":
+            return str(model._meta.verbose_name_plural)
     return key
 
 
