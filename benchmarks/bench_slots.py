@@ -73,11 +73,9 @@ def calendar_spec(first_day: date) -> dict:
     }
 
 
-def measure_ours(spec: dict) -> dict:
+def load_ours(spec: dict):
+    """The calendar in our models; returns the service and the slots URL for the whole range."""
     from zoneinfo import ZoneInfo
-
-    from django.db import connection
-    from django.test import Client, override_settings
 
     from bookings.models import Booking, BusyBlock, OpeningHours, Resource, Service, Supplier
 
@@ -131,6 +129,14 @@ def measure_ours(spec: dict) -> dict:
     first = date.fromisoformat(spec["first_day"])
     last = first + timedelta(days=spec["days"] - 1)
     url = f"/api/v1/services/{service.pk}/slots/?from={first}&to={last}"
+    return service, url, first, last
+
+
+def measure_ours(spec: dict) -> dict:
+    from django.db import connection
+    from django.test import Client, override_settings
+
+    service, url, first, last = load_ours(spec)
     client = Client()
     # The bench's URLconf adds the reference: an empty anonymous DRF GET (bench_urls.py).
     with override_settings(ROOT_URLCONF="benchmarks.bench_urls"):
