@@ -4,6 +4,7 @@ The consent ledger belongs to privacy/: this module only asks it, through
 `privacy.selectors.has_consent` and `privacy.services.marketing_basis_for`.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .models import Message
@@ -43,6 +44,13 @@ def _has_consent(user, purpose: str, *, honour_restriction: bool = True) -> bool
     return has_consent(subject=user, purpose=purpose, honour_restriction=honour_restriction)
 
 
+def _sms_consent(user, prefetched: Mapping[int, bool] | None) -> bool:
+    # Booking SMS rest on the consent itself, which Art. 18(2) leaves standing (see below).
+    if prefetched is not None and user.pk in prefetched:
+        return prefetched[user.pk]
+    return _has_consent(user, "sms_notifications", honour_restriction=False)
+
+
 def _marketing_basis(user, channel: str) -> str:
     """'consent', 'existing_customer' (Marketing Act § 15) or '' (no basis: do not send)."""
     from privacy.services import marketing_basis_for
@@ -56,8 +64,15 @@ def _marketing_basis(user, channel: str) -> str:
     return ""
 
 
-def send_decision(message: Message) -> SendDecision:
-    """May this message go out now? Suppression reasons are stable codes shown in the admin."""
+def send_decision(
+    message: Message, *, sms_consents: Mapping[int, bool] | None = None
+) -> SendDecision:
+    """May this message go out now? Suppression reasons are stable codes shown in the admin.
+
+    `sms_consents`: the sms_notifications answers a batch sender read for its recipients at
+    once (`privacy.selectors.consents_for_users`, restriction not honoured), by user pk; a
+    recipient missing from it is asked on its own.
+    """
     user = message.recipient
     if user is None:
         if not message.to_address:
@@ -99,7 +114,7 @@ def send_decision(message: Message) -> SendDecision:
         if (
             message.purpose == Message.Purpose.TRANSACTIONAL
             and not necessary_notice
-            and not _has_consent(user, "sms_notifications", honour_restriction=False)
+            and not _sms_consent(user, sms_consents)
         ):
             return SendDecision(False, "no_sms_consent")
     elif not (message.to_address or user.message_email):

@@ -126,10 +126,18 @@ def subject_ids(subject: object) -> list[uuid.UUID]:
         if link is None:
             return [consent_id]
         user_public_id = link.user_public_id
-    linked = ConsentSubjectLink.objects.filter(user_public_id=user_public_id).values_list(
-        "consent_id", flat=True
+    return _user_subject_ids([user_public_id])[user_public_id]
+
+
+def _user_subject_ids(public_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """subject_ids for users, by public_id, in one query: their own id and the linked ones."""
+    ids: dict[uuid.UUID, list[uuid.UUID]] = {public_id: [public_id] for public_id in public_ids}
+    links = ConsentSubjectLink.objects.filter(user_public_id__in=public_ids).values_list(
+        "user_public_id", "consent_id"
     )
-    return [user_public_id, *linked]
+    for user_public_id, consent_id in links:
+        ids[user_public_id].append(consent_id)
+    return ids
 
 
 def subject_restricted(subject: object) -> bool:
@@ -142,10 +150,32 @@ def consent_event_latest(
     ids = subject_ids(subject)
     if not ids:
         return None
+    return _consent_events(ids, purpose=purpose, at=at).order_by(*_NEWEST_FIRST).first()
+
+
+# "The newest choice": by time, and for rows written in the same instant the later row.
+_NEWEST_FIRST = ("-created_at", "-pk")
+
+
+def _consent_events(ids: list[uuid.UUID], *, purpose: str, at: datetime | None):
+    """The ledger rows that can answer for these subject ids (at `at`, default now)."""
     events = ConsentEvent.objects.filter(subject_id__in=ids, purpose=purpose)
     if at is not None:
         events = events.filter(created_at__lte=at)
-    return events.order_by("-created_at", "-pk").first()
+    return events
+
+
+def _grant_in_force(event: ConsentEvent | None, current: PurposeText | None) -> bool:
+    """What "has consent" means once restriction is settled: the newest choice is a grant,
+    given for the purpose text in force (a changed wording needs a new answer)."""
+    if event is None or not event.granted:
+        return False
+    return current is None or event.purpose_text_id == current.pk
+
+
+def _check_purpose(purpose: str) -> None:
+    if purpose not in Purpose.values:
+        raise ValueError(f"Unknown consent purpose: {purpose!r}")
 
 
 def has_consent(
@@ -164,15 +194,59 @@ def has_consent(
     (booking SMS, see notifications/policy.py).
     Raises ValueError for an unknown purpose (a typo must not silently mean "no").
     """
-    if purpose not in Purpose.values:
-        raise ValueError(f"Unknown consent purpose: {purpose!r}")
+    _check_purpose(purpose)
     if honour_restriction and subject_restricted(subject):
         return False
     event = consent_event_latest(subject=subject, purpose=purpose, at=at)
     if event is None or not event.granted:
         return False
+    return _grant_in_force(event, purpose_text_current(purpose=purpose, at=at))
+
+
+def consents_for_users(
+    *,
+    users: list,
+    purpose: str,
+    at: datetime | None = None,
+    honour_restriction: bool = True,
+) -> dict[int, bool]:
+    """has_consent for many users at once, by user pk: the answer has_consent gives each.
+
+    For senders working through a batch (the outbox): three queries whatever the number of
+    users (links, the newest ledger row per subject id, the purpose text), plus the
+    restriction checks when `honour_restriction` (one each per user: the request desk
+    registers them per subject). Unsaved users answer no, as in has_consent.
+    """
+    _check_purpose(purpose)
+    saved = {user.pk: user for user in users if user is not None and user.pk is not None}
+    answers = dict.fromkeys(saved, False)
+    if honour_restriction:
+        saved = {pk: user for pk, user in saved.items() if not subject_restricted(user)}
+    if not saved:
+        return answers
+    ids_by_user = _user_subject_ids([user.public_id for user in saved.values()])
+    # A consent id is linked to one user (unique), but be exact if that ever changes.
+    owners: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for public_id, ids in ids_by_user.items():
+        for subject_id in ids:
+            owners.setdefault(subject_id, []).append(public_id)
+    # The newest row per subject id (PostgreSQL DISTINCT ON), then the newest of a user's ids:
+    # the same row `consent_event_latest` would pick among all of them.
+    newest: dict[uuid.UUID, ConsentEvent] = {}
+    events = (
+        _consent_events(list(owners), purpose=purpose, at=at)
+        .order_by("subject_id", *_NEWEST_FIRST)
+        .distinct("subject_id")
+    )
+    for event in events:
+        for public_id in owners[event.subject_id]:
+            held = newest.get(public_id)
+            if held is None or (event.created_at, event.pk) > (held.created_at, held.pk):
+                newest[public_id] = event
     current = purpose_text_current(purpose=purpose, at=at)
-    return current is None or event.purpose_text_id == current.pk
+    for pk, user in saved.items():
+        answers[pk] = _grant_in_force(newest.get(user.public_id), current)
+    return answers
 
 
 @dataclass(frozen=True)
@@ -278,6 +352,7 @@ __all__ = [
     "consent_event_latest",
     "consent_events_for_subject",
     "consent_states",
+    "consents_for_users",
     "cookie_choice_needed",
     "has_consent",
     "policy_version_current",

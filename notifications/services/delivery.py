@@ -332,12 +332,13 @@ def messages_deliver(*, message_ids: list[int]) -> dict[str, int]:
     messages = messages_claim(message_ids=message_ids)
     outcomes: Counter[str] = Counter(not_claimed=len(set(message_ids)) - len(messages))
     deadline = time.monotonic() + (CLAIM_LEASE - LEASE_MARGIN).total_seconds()
+    sms_consents = _sms_consents(messages)
     sent_ids = []
     for index, message in enumerate(messages):
         if time.monotonic() > deadline:
             outcomes["released"] += _release(messages[index:])
             break
-        status = _deliver_guarded(message)
+        status = _deliver_guarded(message, sms_consents=sms_consents)
         outcomes[status] += 1
         if status == Message.Status.SENT:
             sent_ids.append(message.provider_message_id)
@@ -345,9 +346,32 @@ def messages_deliver(*, message_ids: list[int]) -> dict[str, int]:
     return dict(outcomes)
 
 
-def _deliver_guarded(message: Message) -> str:
+def _sms_consents(messages: list[Message]) -> dict[int, bool]:
+    """The batch's SMS consents in a constant number of queries (read once, at claim time).
+
+    A withdrawal landing while the batch is being sent is therefore seen by the next claim,
+    not by a message later in this one: the same race a single send has between its check
+    and the provider call, widened to the batch's few seconds.
+    """
+    from privacy.selectors import consents_for_users
+
+    recipients = {
+        message.recipient.pk: message.recipient
+        for message in messages
+        if message.channel == Message.Channel.SMS
+        and message.purpose == Message.Purpose.TRANSACTIONAL
+        and message.recipient is not None
+    }
+    if not recipients:
+        return {}
+    return consents_for_users(
+        users=list(recipients.values()), purpose="sms_notifications", honour_restriction=False
+    )
+
+
+def _deliver_guarded(message: Message, *, sms_consents: dict[int, bool] | None = None) -> str:
     try:
-        return _deliver_claimed(message)
+        return _deliver_claimed(message, sms_consents=sms_consents)
     except Exception as error:
         # A bug or an unexpected SDK error: retried like a transient one (bounded), logged
         # with the traceback but without content, and never left stuck in `sending`.
@@ -377,8 +401,8 @@ def _retry_or_fail(message: Message, error: TransientProviderError) -> str:
     return Message.Status.QUEUED
 
 
-def _deliver_claimed(message: Message) -> str:
-    decision = send_decision(message)
+def _deliver_claimed(message: Message, *, sms_consents: dict[int, bool] | None = None) -> str:
+    decision = send_decision(message, sms_consents=sms_consents)
     if not decision.allowed:
         _finish(message, status=Message.Status.SUPPRESSED, status_reason=decision.reason)
         logger.info("message %s suppressed: %s", message.pk, decision.reason)
