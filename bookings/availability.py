@@ -19,7 +19,7 @@ import bisect
 import functools
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import repeat
@@ -44,13 +44,6 @@ def _as_seconds(intervals: Iterable[Interval]) -> list[tuple[int, int]]:
 
 def _timestamp(value: datetime | int) -> float:
     return value if isinstance(value, int) else value.timestamp()
-
-
-def _encoded(first: int, lo: int, hi: int, step: int, width: int, position: int) -> range:
-    """Starts first + k * step for k in [lo, hi), encoded as start * width + position."""
-    return range(
-        (first + lo * step) * width + position, (first + hi * step) * width + position, step * width
-    )
 
 
 def _utc(seconds: int) -> datetime:
@@ -300,73 +293,69 @@ def free_slot_table(
     rank = {rid: position for position, rid in enumerate(resource_ids_by_rank)}
     keys: list[int] = []
     opening_seconds: dict[tuple[date, time, time], tuple[int, int]] = {}
+    days = [(day, day.weekday()) for day in _date_range(first_day, last_day)]
+    reach_after = duration + after
     for resource_id in resource_ids_by_rank:
         merged = merge_intervals(_as_seconds(busy.get(resource_id, ())))
         ends = [end for _, end in merged]
+        busy_count = len(merged)
         position = rank[resource_id]
         # Own hours override the supplier's for the whole week; none at all means inherit.
         resource_weekly = weekly.get(resource_id) or supplier_weekly
-        for day in _date_range(first_day, last_day):
-            for open_time, close_time in opening_wall_clock(
-                resource_id=resource_id, day=day, weekly=resource_weekly, overrides=by_date
-            ):
+        index = 0  # openings come in time order, so the busy list is swept once per resource
+        for day, weekday in days:
+            if day in by_date:
+                intervals = opening_wall_clock(
+                    resource_id=resource_id, day=day, weekly=resource_weekly, overrides=by_date
+                )
+            else:  # no exception that day: the week decides, as opening_wall_clock would say
+                intervals = resource_weekly.get(weekday)
+                if not intervals:
+                    continue
+            for open_time, close_time in intervals:
                 key = (day, open_time, close_time)
-                if key not in opening_seconds:  # resources mostly share their hours
-                    opening_seconds[key] = (
+                seconds = opening_seconds.get(key)
+                if seconds is None:  # resources mostly share their hours
+                    seconds = opening_seconds[key] = (
                         int(local_instant(day, open_time, tz, fold=0).timestamp()),
                         int(local_instant(day, close_time, tz, fold=1).timestamp()),
                     )
-                opens, closes = opening_seconds[key]
+                opens, closes = seconds
                 first = opens
                 # Skip ahead to the first grid position that respects the minimum notice.
                 if first < earliest:
                     first = opens + -((opens - earliest) // step) * step
                 count = (closes - duration - first) // step + 1  # candidates first + k * step
-                for lo, hi in _free_runs(
-                    first=first,
-                    count=count,
-                    step=step,
-                    reach_before=before,
-                    reach_after=duration + after,
-                    merged=merged,
-                    ends=ends,
-                ):
-                    keys.extend(_encoded(first, lo, hi, step, width, position))
+                if count <= 0:
+                    continue
+                # Runs [lo, hi) of k whose candidate s = first + k * step is free. Busy
+                # [b0, b1) blocks s when s - before < b1 and b0 < s + reach_after: a
+                # contiguous run of k. Busy intervals ending by `first - before` reach no
+                # candidate here (nor in any later opening).
+                index = bisect.bisect_right(ends, first - before, index)
+                # Free starts go in encoded (see above) as ranges: k -> base + k * stride.
+                base = first * width + position
+                stride = step * width
+                free_from = 0
+                for later in range(index, busy_count):
+                    busy_start, busy_end = merged[later]
+                    blocked_from = (busy_start - reach_after - first) // step + 1
+                    if blocked_from >= count:
+                        break
+                    if blocked_from > free_from:
+                        keys.extend(
+                            range(base + free_from * stride, base + blocked_from * stride, stride)
+                        )
+                    blocked_to = -((first - busy_end - before) // step)  # ceiling division
+                    if blocked_to > free_from:
+                        free_from = blocked_to
+                        if free_from >= count:
+                            break
+                if free_from < count:
+                    keys.extend(range(base + free_from * stride, base + count * stride, stride))
     keys.sort()
     return FreeSlots(
         starts=[key // width for key in keys],
         resource_ids=[resource_ids_by_rank[key % width] for key in keys],
         duration=duration,
     )
-
-
-def _free_runs(
-    *,
-    first: int,
-    count: int,
-    step: int,
-    reach_before: int,
-    reach_after: int,
-    merged: list[tuple[int, int]],
-    ends: list[int],
-) -> Iterator[tuple[int, int]]:
-    """Runs [lo, hi) of k whose candidate s = first + k * step is free, k in [0, count).
-
-    Busy [b0, b1) blocks s when s - reach_before < b1 and b0 < s + reach_after: a contiguous
-    run of k. The merged busy list is sorted and disjoint, so the runs come in order; the
-    search starts at the first busy interval that can still reach `first` (bisect).
-    """
-    free_from = 0
-    index = bisect.bisect_right(ends, first - reach_before)
-    while index < len(merged) and free_from < count:
-        busy_start, busy_end = merged[index]
-        blocked_from = (busy_start - reach_after - first) // step + 1
-        if blocked_from >= count:
-            break
-        if blocked_from > free_from:
-            yield free_from, blocked_from
-        blocked_to = -((first - busy_end - reach_before) // step)  # ceiling division
-        free_from = max(free_from, blocked_to)
-        index += 1
-    if free_from < count:
-        yield free_from, count
