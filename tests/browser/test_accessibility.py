@@ -20,6 +20,7 @@ from django.contrib.auth.models import Group
 from django.template import loader
 from django.test import Client
 from django.utils import timezone
+from django.utils.timezone import localdate
 
 from accounts import roles
 from accounts.tests.factories import TEST_PASSWORD, StaffUserFactory, UserFactory
@@ -201,16 +202,14 @@ PAGES = [
         lambda w: f"/admin/bookings/booking/{w.booking.pk}/change/",
         "admin",
     ),
-    pytest.param(
-        Page("admin-calendar", lambda w: "/admin/bookings/booking/calendar/", "admin"),
-        # EventCalendar (vendored, bookings/static/bookings/vendor/event-calendar) puts its
-        # events (<article>) straight inside its role="table" grid (.ec, .ec-body): axe's
-        # aria-required-children fails whenever the view shows an event. Not excluded here:
-        # the widget's markup needs fixing (bookings/static/bookings/calendar.js owns it).
-        marks=pytest.mark.xfail(
-            reason="EventCalendar: article inside role=table (.ec, .ec-body)", strict=False
-        ),
-        id="admin-calendar",
+    Page(
+        # On the booking's day, so the grid shows it (the widget's markup around events is
+        # what axe has most to say about).
+        "admin-calendar",
+        lambda w: f"/admin/bookings/booking/calendar/?span=day&date={localdate(w.booking.start)}",
+        "admin",
+        lands_on="/admin/bookings/booking/calendar/",
+        then=lambda page: page.locator("#booking-calendar article").first.wait_for(),
     ),
     Page(
         "admin-calendar-table",

@@ -293,6 +293,33 @@
     },
   });
 
+  // The widget marks its grid up as an ARIA table but puts the bookings (<article>) straight
+  // into its rows' groups, which is no valid table (axe: aria-required-children). Its
+  // half-built table semantics are removed; the accessible table of the same bookings is the
+  // "table view" link (?layout=table), and each booking stays a focusable button.
+  const TABLE_ROLES = ["table", "rowgroup", "row", "columnheader", "rowheader", "cell"];
+  const TABLE_ATTRIBUTES = ["aria-colindex", "aria-rowindex", "aria-colcount", "aria-rowcount"];
+  const TABLE_SELECTOR = [
+    ...TABLE_ROLES.map((role) => `[role=${role}]`),
+    ...TABLE_ATTRIBUTES.map((name) => `[${name}]`),
+  ].join(",");
+  const stripTableSemantics = () => {
+    for (const element of [root, ...root.querySelectorAll(TABLE_SELECTOR)]) {
+      if (TABLE_ROLES.includes(element.getAttribute("role"))) {
+        element.removeAttribute("role");
+      }
+      for (const name of TABLE_ATTRIBUTES) {
+        element.removeAttribute(name);
+      }
+    }
+  };
+  stripTableSemantics();
+  new MutationObserver(stripTableSemantics).observe(root, {
+    subtree: true,
+    childList: true,
+    attributeFilter: ["role", ...TABLE_ATTRIBUTES],
+  });
+
   nav.hidden = false;
   nav.querySelector("[data-nav=prev]").addEventListener("click", () => calendar.prev());
   nav.querySelector("[data-nav=next]").addEventListener("click", () => calendar.next());
