@@ -22,13 +22,18 @@ Figures, all from the same run:
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from benchmarks.support import benchmark_database, setup_django
+from benchmarks.support import (
+    benchmark_database,
+    celery_worker_start,
+    processes_stop,
+    setup_django,
+)
+from benchmarks.support import database_url as support_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 REMINDERS = int(os.environ.get("BENCH_OUTBOX_REMINDERS", "10000"))
@@ -47,12 +52,6 @@ TWILIO = {
     "TWILIO_AUTH_TOKEN": "bench-token",
     "TWILIO_MESSAGING_SERVICE_SID": "MG" + "0" * 32,
 }
-
-
-def _database_url(connection) -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _seed(*, tag: str, count: int, phone_prefix: int, due_in_seconds: float = 5):
@@ -144,27 +143,10 @@ def _start_workers(database_url: str, fake_url: str, names) -> list[subprocess.P
         "LOG_LEVEL": "WARNING",
     }
     return [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "bookingtjeneste",
-                "worker",
-                "--pool=prefork",
-                "--concurrency=1",
-                "-n",
-                f"bench{name}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel=" + os.environ.get("BENCH_OUTBOX_WORKER_LOGLEVEL", "WARNING"),
-            ],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,  # its own process group: SIGKILL reaches the pool child
-            stdout=subprocess.DEVNULL,
+        celery_worker_start(
+            f"bench{name}",
+            env,
+            loglevel=os.environ.get("BENCH_OUTBOX_WORKER_LOGLEVEL", "WARNING"),
             # BENCH_OUTBOX_WORKER_LOG=<dir>: each worker's log in <dir>/<name>.log, to debug.
             stderr=_worker_log(name),
         )
@@ -177,18 +159,6 @@ def _worker_log(name):
     if not directory:
         return subprocess.DEVNULL
     return open(Path(directory) / f"{name}.log", "ab")
-
-
-def _stop(workers: list[subprocess.Popen]) -> None:
-    for worker in workers:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGTERM)
-    for worker in workers:
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=10)
 
 
 def _group_cpu_seconds(workers: list[subprocess.Popen]) -> float:
@@ -297,7 +267,7 @@ def _drain(app, database_url: str, fake) -> dict:
         cpu = _group_cpu_seconds(workers) - cpu
         time.sleep(2)  # late duplicates, if any, would arrive now
     finally:
-        _stop(workers)
+        processes_stop(workers)
     return {"seconds": seconds, "worker_cpu_ms": cpu * 1000 / REMINDERS, **_accounting(rows, fake)}
 
 
@@ -331,7 +301,7 @@ def _drain_with_kill(app, database_url: str, fake) -> dict:
         seconds = time.perf_counter() - started
         time.sleep(2)
     finally:
-        _stop(workers)
+        processes_stop(workers)
     return {"seconds": seconds, "killed": killed, **_accounting(rows, fake)}
 
 
@@ -357,7 +327,7 @@ def run():
         override_settings(TWILIO_API_URL=fake.url, **TWILIO),
     ):
         app.control.purge()
-        database_url = _database_url(connection)
+        database_url = support_database_url(connection)
         try:
             reference = _reference_rate(fake)
             sample = _send_path_sample()

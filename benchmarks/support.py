@@ -55,20 +55,23 @@ def database_url(connection) -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def celery_worker_start(name: str, env: dict) -> subprocess.Popen:
-    """One Celery worker process (prefork, concurrency 1) in its own session, as a separate
-    machine's worker would be; `processes_stop` ends it."""
+def celery_worker_start(
+    name: str, env: dict, *, loglevel: str = "WARNING", stderr=subprocess.DEVNULL
+) -> subprocess.Popen:
+    """One Celery worker process (prefork, concurrency 1) in its own process group, as a
+    separate machine's worker would be (a SIGKILL to the group reaches the pool child too);
+    `processes_stop` ends it."""
     return subprocess.Popen(
         [
             sys.executable, "-m", "celery", "-A", "bookingtjeneste", "worker",
             "--pool=prefork", "--concurrency=1", "-n", f"{name}@%h",
-            "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING",
+            "--without-gossip", "--without-mingle", "--without-heartbeat", f"--loglevel={loglevel}",
         ],
         cwd=ROOT,
         env=env,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
     )  # fmt: skip
 
 
@@ -82,6 +85,7 @@ def processes_stop(processes: list[subprocess.Popen]) -> None:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
 
 
 def timed_ms(function: Callable[[], object], *, repeat: int) -> list[float]:
