@@ -152,6 +152,8 @@ def _seed_reminders(supplier, service, resources, *, due_at: datetime, phase: in
                 price_ore=0,
                 vat_rate=25,
                 confirmed_at=due_at,
+                # bulk_create has no retry on a clash of random references.
+                reference=f"SC-{phase}{index:07d}",
             )
         )
     Booking.objects.bulk_create(bookings, batch_size=500)
