@@ -106,9 +106,12 @@ def order_get_or_create(*, booking) -> Order:
 
 
 def order_lines_as_dicts(order: Order) -> list[dict]:
+    # values_list: receipts read this on every payment, and the model instances were unused.
     return [
-        {"description": line.description, "total_ore": line.total_ore, "vat_rate": line.vat_rate}
-        for line in order.lines.all()
+        {"description": description, "total_ore": total_ore, "vat_rate": vat_rate}
+        for description, total_ore, vat_rate in order.lines.values_list(
+            "description", "total_ore", "vat_rate"
+        )
     ]
 
 
