@@ -325,17 +325,36 @@ def slots_for_service(
     today = now.astimezone(tz).date()
     date_from = max(date_from, today)
     date_to = min(date_to, today + timedelta(days=service.booking_horizon_days))
-    if connections[Booking.objects.db].vendor == "postgresql":
-        return _slots_for_service_pg(
-            service=service,
-            date_from=date_from,
-            date_to=date_to,
-            resource=resource,
-            now=now,
-            tz=tz,
-            exclude_booking_id=exclude_booking_id,
-            enforce_notice=enforce_notice,
-        )
+    # One answer, two ways to read it: the ORM queries are the reference (and what SQLite runs);
+    # PostgreSQL reads the same rows in one prebuilt statement. bookings/tests/
+    # test_slot_reads.py holds the two to the same answer.
+    on_postgres = connections[Booking.objects.db].vendor == "postgresql"
+    read = _slots_for_service_pg if on_postgres else _slots_for_service_orm
+    return read(
+        service=service,
+        date_from=date_from,
+        date_to=date_to,
+        resource=resource,
+        now=now,
+        tz=tz,
+        exclude_booking_id=exclude_booking_id,
+        enforce_notice=enforce_notice,
+    )
+
+
+def _slots_for_service_orm(
+    *,
+    service: Service,
+    date_from: date,
+    date_to: date,
+    resource: Resource | None,
+    now: datetime,
+    tz: ZoneInfo,
+    exclude_booking_id: int | None,
+    enforce_notice: bool,
+) -> Availability:
+    """slots_for_service through the ORM: resources with their weekly hours and the supplier's,
+    date exceptions, and bookings with busy blocks in one UNION ALL (three queries)."""
     resources_qs = service.resources.filter(is_active=True).order_by("sort_order", "name")
     if resource is not None:
         resources_qs = resources_qs.filter(pk=resource.pk)
