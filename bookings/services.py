@@ -348,7 +348,7 @@ def booking_create(
                 confirmed_at=None if pending else now,
             )
             if not pending:
-                signals.booking_confirmed.send(sender=Booking, booking=booking)
+                signals.booking_confirmed.send(sender=Booking, booking=booking, created=True)
     except (IntegrityError, SlotUnavailable) as exc:
         # A concurrent request with the same key won the race (PostgreSQL: its row became
         # visible only as this insert hit the unique or exclusion constraint): replay it.

@@ -7,7 +7,7 @@ Receivers must never call a provider directly: nothing leaves the process before
 
 from django.dispatch import Signal
 
-# kwargs: booking
+# kwargs: booking, created (bool, optional: True when booking_create has just inserted it)
 booking_confirmed = Signal()
 # kwargs: booking, by_supplier (bool), within_deadline (bool)
 booking_cancelled = Signal()

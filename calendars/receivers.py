@@ -14,8 +14,9 @@ from .services import mirrors_remove_for_booking, mirrors_schedule_for_booking
 
 
 @receiver(booking_confirmed, dispatch_uid="calendars.booking_confirmed")
-def on_booking_confirmed(sender, booking, **kwargs) -> None:
-    mirrors_schedule_for_booking(booking=booking)
+def on_booking_confirmed(sender, booking, created: bool = False, **kwargs) -> None:
+    # created: booking_create's new booking, which has no mirror rows yet (see the service).
+    mirrors_schedule_for_booking(booking=booking, created=created)
 
 
 @receiver(booking_rescheduled, dispatch_uid="calendars.booking_rescheduled")

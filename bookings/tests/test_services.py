@@ -64,7 +64,10 @@ def test_create_confirms_free_service_and_sends_event(service, customer, monday,
     assert booking.reference.startswith("BK-") and len(booking.reference) == 9
     assert booking.end - booking.start == timedelta(minutes=30)
     assert booking.price_ore == 49_000
-    assert confirmed_events.calls == [{"booking": booking, "signal": signals.booking_confirmed}]
+    # created=True tells receivers (calendars) that no earlier rows of this booking can exist.
+    assert confirmed_events.calls == [
+        {"booking": booking, "created": True, "signal": signals.booking_confirmed}
+    ]
 
 
 def test_payment_required_service_holds_slot_without_confirming(

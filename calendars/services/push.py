@@ -67,21 +67,33 @@ def _mark_pending(mirror: EventMirror, *, desired: str, now: datetime) -> None:
     mirror.last_error = ""
 
 
-def mirrors_schedule_for_booking(*, booking: Booking) -> list[int]:
+def mirrors_schedule_for_booking(*, booking: Booking, created: bool = False) -> list[int]:
     """Make every connected calendar reflect `booking` now (present on its resource, absent
     elsewhere). Call inside the transaction that changed the booking; pushes go after commit.
+
+    `created`: the booking was inserted in this transaction, so no mirror row can exist yet
+    and the lookup (a locking read) is skipped; the usual resource has no calendar at all.
     """
     now = timezone.now()
     changed: list[int] = []
     wants_event = booking.status == Booking.Status.CONFIRMED
-    connection = (
+    # Only the id is used: the row's other columns (encrypted tokens…) need no decoding here.
+    connection_id: int | None = (
         CalendarConnection.objects.filter(resource_id=booking.resource_id)
         .exclude(status=CalendarConnection.Status.DISCONNECTED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
         .first()
     )
-    mirrors = list(EventMirror.objects.select_for_update().filter(booking=booking).order_by("pk"))
+    if created and (connection_id is None or not wants_event):
+        return changed
+    mirrors = (
+        []
+        if created
+        else list(EventMirror.objects.select_for_update().filter(booking=booking).order_by("pk"))
+    )
     for mirror in mirrors:
-        keep = wants_event and connection is not None and mirror.connection_id == connection.pk
+        keep = wants_event and connection_id is not None and mirror.connection_id == connection_id
         desired = EventMirror.Desired.PRESENT if keep else EventMirror.Desired.ABSENT
         # A scrubbed booking never gets its content back; only removal may still follow.
         if mirror.scrubbed and (desired != EventMirror.Desired.ABSENT or mirror.desired == desired):
@@ -90,10 +102,12 @@ def mirrors_schedule_for_booking(*, booking: Booking) -> list[int]:
         mirror.booking_reference = booking.reference if not mirror.scrubbed else ""
         mirror.save()
         changed.append(mirror.pk)
-    has_mirror = connection is not None and any(m.connection_id == connection.pk for m in mirrors)
-    if wants_event and connection is not None and not has_mirror:
+    has_mirror = connection_id is not None and any(
+        m.connection_id == connection_id for m in mirrors
+    )
+    if wants_event and connection_id is not None and not has_mirror:
         mirror = EventMirror.objects.create(
-            connection=connection,
+            connection_id=connection_id,
             booking=booking,
             booking_reference=booking.reference,
             next_attempt_at=now,
