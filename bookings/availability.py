@@ -239,6 +239,27 @@ def free_slots(**arguments: Any) -> list[Slot]:
     return free_slot_table(**arguments).as_slots()
 
 
+Week = dict[int, list[tuple[time, time]]]  # weekday -> merged wall-clock intervals
+
+
+def merged_weeks(weekly_hours: Iterable[WeeklyHours]) -> dict[int | None, Week]:
+    """Weekly intervals by owner (a resource id, or None for the supplier's week), merged."""
+    weeks: dict[int | None, Week] = defaultdict(lambda: defaultdict(list))
+    for row in weekly_hours:
+        weeks[row.resource_id][row.weekday].append((row.start, row.end))
+    # 09–12 and 12–17 is one opening, not two with a break: a slot may run across 12:00.
+    for by_weekday in weeks.values():
+        for weekday, intervals in by_weekday.items():
+            by_weekday[weekday] = merge_intervals(intervals)
+    return weeks
+
+
+def week_of(weeks: Mapping[int | None, Week], resource_id: int) -> Week:
+    """The week a resource works: its own hours replace the supplier's for the whole week (a
+    weekday without a row is its day off); a resource with none follows the supplier's."""
+    return weeks.get(resource_id) or weeks.get(None) or {}
+
+
 def free_slot_table(
     *,
     resource_ids: Sequence[int],
@@ -273,14 +294,7 @@ def free_slot_table(
     if first_day > last_day:
         return NO_FREE_SLOTS
 
-    weekly: dict[int, dict[int, list[tuple[time, time]]]] = defaultdict(lambda: defaultdict(list))
-    for row in weekly_hours:
-        weekly[row.resource_id][row.weekday].append((row.start, row.end))
-    # 09–12 and 12–17 is one opening, not two with a break: a slot may run across 12:00.
-    for by_weekday in weekly.values():
-        for weekday, intervals in by_weekday.items():
-            by_weekday[weekday] = merge_intervals(intervals)
-    supplier_weekly = weekly.pop(None, {})
+    weeks = merged_weeks(weekly_hours)
     by_date: dict[date, list[DateOverride]] = defaultdict(list)
     for row in overrides:
         by_date[row.date].append(row)
@@ -300,8 +314,7 @@ def free_slot_table(
         ends = [end for _, end in merged]
         busy_count = len(merged)
         position = rank[resource_id]
-        # Own hours override the supplier's for the whole week; none at all means inherit.
-        resource_weekly = weekly.get(resource_id) or supplier_weekly
+        resource_weekly = week_of(weeks, resource_id)
         index = 0  # openings come in time order, so the busy list is swept once per resource
         for day, weekday in days:
             if day in by_date:

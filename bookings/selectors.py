@@ -32,10 +32,11 @@ from .availability import (
     SlotRules,
     WeeklyHours,
     free_slot_table,
-    merge_intervals,
+    merged_weeks,
     norwegian_public_holidays,
     opening_wall_clock,
     public_holiday_closures,
+    week_of,
 )
 from .exceptions import InvalidBooking
 from .hooks import payment_url_hook
@@ -740,15 +741,7 @@ def opening_hours_by_day(
     Read as the slot engine reads them (availability.free_slot_table): a resource's own weekly
     hours, else the supplier's; date exceptions and closed public holidays on top. Two queries.
     """
-    weekly: dict[int | None, dict[int, list[tuple[time, time]]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
-    for row in weekly_hours_of(supplier_id=supplier.pk, resource_ids=resource_ids):
-        weekly[row.resource_id][row.weekday].append((row.start, row.end))
-    merged = {
-        owner: {weekday: merge_intervals(pairs) for weekday, pairs in days.items()}
-        for owner, days in weekly.items()
-    }
+    weeks = merged_weeks(weekly_hours_of(supplier_id=supplier.pk, resource_ids=resource_ids))
     by_date: dict[date, list[DateOverride]] = defaultdict(list)
     for row in date_overrides_of(
         supplier=supplier, resource_ids=resource_ids, date_from=date_from, date_to=date_to
@@ -759,7 +752,7 @@ def opening_hours_by_day(
         (resource_id, day): opening_wall_clock(
             resource_id=resource_id,
             day=day,
-            weekly=merged.get(resource_id) or merged.get(None, {}),
+            weekly=week_of(weeks, resource_id),
             overrides=by_date,
         )
         for resource_id in resource_ids
