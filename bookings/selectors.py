@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db import connections
@@ -269,19 +270,44 @@ def date_overrides_of(
 ) -> list[DateOverride]:
     """Date exceptions of the resources and supplier-wide ones, over local dates (inclusive),
     plus the Norwegian public holidays when the supplier closes on them (computed, no query)."""
-    rows = [
+    return _with_public_holidays(
+        date_exceptions_of(
+            supplier_id=supplier.pk, resource_ids=resource_ids, date_from=date_from, date_to=date_to
+        ),
+        supplier=supplier,
+        resource_ids=resource_ids,
+        date_from=date_from,
+        date_to=date_to,
+    )
+
+
+def date_exceptions_of(
+    *, supplier_id: int, resource_ids: list[int], date_from: date, date_to: date
+) -> list[DateOverride]:
+    """The supplier's own date exceptions (supplier-wide and the resources'), one query."""
+    return [
         DateOverride(date=day, resource_id=rid, is_closed=closed, start=start, end=end)
         for day, rid, closed, start, end in DateException.objects.filter(
             Q(resource__isnull=True) | Q(resource_id__in=resource_ids),
-            supplier_id=supplier.pk,
+            supplier_id=supplier_id,
             date__gte=date_from,
             date__lte=date_to,
         )
         .order_by()
         .values_list("date", "resource_id", "is_closed", "start_time", "end_time")
     ]
+
+
+def _with_public_holidays(
+    rows: list[DateOverride],
+    *,
+    supplier: Supplier,
+    resource_ids: list[int],
+    date_from: date,
+    date_to: date,
+) -> list[DateOverride]:
     if supplier.closed_on_public_holidays and date_from <= date_to:
-        rows += public_holiday_closures(
+        rows = rows + public_holiday_closures(
             holiday_dates=norwegian_public_holidays(date_from, date_to),
             overrides=rows,
             resource_ids=resource_ids,
@@ -330,8 +356,8 @@ def slots_for_service(
     # PostgreSQL reads the same rows in one prebuilt statement. bookings/tests/
     # test_slot_reads.py holds the two to the same answer.
     on_postgres = connections[Booking.objects.db].vendor == "postgresql"
-    read = _slots_for_service_pg if on_postgres else _slots_for_service_orm
-    return read(
+    read = _slot_rows_pg if on_postgres else _slot_rows_orm
+    rows = read(
         service=service,
         date_from=date_from,
         date_to=date_to,
@@ -339,11 +365,43 @@ def slots_for_service(
         now=now,
         tz=tz,
         exclude_booking_id=exclude_booking_id,
-        enforce_notice=enforce_notice,
     )
+    if not rows.resources or date_to < date_from:
+        return Availability(free=NO_FREE_SLOTS, resources=rows.resources, time_zone=tz)
+    ids = list(rows.resources)
+    rules = slot_rules_for(service)
+    if not enforce_notice:
+        rules = replace(rules, minimum_notice=0)
+    free = free_slot_table(
+        resource_ids=ids,
+        date_from=date_from,
+        date_to=date_to,
+        tz=tz,
+        rules=rules,
+        now=now,
+        weekly_hours=rows.weekly,
+        overrides=_with_public_holidays(
+            rows.exceptions,
+            supplier=service.supplier,
+            resource_ids=ids,
+            date_from=date_from,
+            date_to=date_to,
+        ),
+        busy=rows.busy,
+    )
+    return Availability(free=free, resources=rows.resources, time_zone=tz)
 
 
-def _slots_for_service_orm(
+class _SlotRows(NamedTuple):
+    """What the slot engine needs from the database (date exceptions without the holidays)."""
+
+    resources: dict[int, str]
+    weekly: list[WeeklyHours]
+    exceptions: list[DateOverride]
+    busy: dict[int, list[tuple[int, int]]]
+
+
+def _slot_rows_orm(
     *,
     service: Service,
     date_from: date,
@@ -352,10 +410,10 @@ def _slots_for_service_orm(
     now: datetime,
     tz: ZoneInfo,
     exclude_booking_id: int | None,
-    enforce_notice: bool,
-) -> Availability:
-    """slots_for_service through the ORM: resources with their weekly hours and the supplier's,
-    date exceptions, and bookings with busy blocks in one UNION ALL (three queries)."""
+) -> _SlotRows:
+    """The slot engine's rows through the ORM: resources with their weekly hours and the
+    supplier's, date exceptions, and bookings with busy blocks in one UNION ALL (three
+    queries; one when nothing can be free)."""
     resources_qs = service.resources.filter(is_active=True).order_by("sort_order", "name")
     if resource is not None:
         resources_qs = resources_qs.filter(pk=resource.pk)
@@ -378,15 +436,15 @@ def _slots_for_service_orm(
         if weekday is not None:
             weekly.append(WeeklyHours(resource_id=rid, weekday=weekday, start=start, end=end))
     if not resources or date_to < date_from:
-        return Availability(free=NO_FREE_SLOTS, resources=resources, time_zone=tz)
+        return _SlotRows(resources, weekly, [], {})
     ids = list(resources)
 
     # Padding of a day either side covers buffers and any UTC offset.
     range_start = datetime.combine(date_from - timedelta(days=1), time.min, tzinfo=tz)
     range_end = datetime.combine(date_to + timedelta(days=2), time.min, tzinfo=tz)
 
-    overrides = date_overrides_of(
-        supplier=service.supplier, resource_ids=ids, date_from=date_from, date_to=date_to
+    exceptions = date_exceptions_of(
+        supplier_id=service.supplier_id, resource_ids=ids, date_from=date_from, date_to=date_to
     )
     busy: dict[int, list[tuple[int, int]]] = {rid: [] for rid in ids}
     bookings = blocking_bookings(now=now).filter(
@@ -413,21 +471,7 @@ def _slots_for_service_orm(
     for rid, start, end in _fetch_raw(intervals):
         busy[rid].append((start, end))
 
-    rules = slot_rules_for(service)
-    if not enforce_notice:
-        rules = replace(rules, minimum_notice=0)
-    free = free_slot_table(
-        resource_ids=ids,
-        date_from=date_from,
-        date_to=date_to,
-        tz=tz,
-        rules=rules,
-        now=now,
-        weekly_hours=weekly,
-        overrides=overrides,
-        busy=busy,
-    )
-    return Availability(free=free, resources=resources, time_zone=tz)
+    return _SlotRows(resources, weekly, exceptions, busy)
 
 
 @functools.cache
@@ -484,7 +528,7 @@ GROUP BY resource_id
 """  # noqa: S608
 
 
-def _slots_for_service_pg(
+def _slot_rows_pg(
     *,
     service: Service,
     date_from: date,
@@ -493,9 +537,8 @@ def _slots_for_service_pg(
     now: datetime,
     tz: ZoneInfo,
     exclude_booking_id: int | None,
-    enforce_notice: bool,
-) -> Availability:
-    """slots_for_service on PostgreSQL: the same answer from one query (see _slots_sql_pg)."""
+) -> _SlotRows:
+    """The slot engine's rows on PostgreSQL: the same rows from one query (see _slots_sql_pg)."""
     # Padding of a day either side covers buffers and any UTC offset.
     range_start = datetime.combine(date_from - timedelta(days=1), time.min, tzinfo=tz)
     range_end = datetime.combine(date_to + timedelta(days=2), time.min, tzinfo=tz)
@@ -533,30 +576,7 @@ def _slots_for_service_pg(
             overrides.append(
                 DateOverride(date=day, resource_id=rid, is_closed=closed, start=start, end=end)
             )
-    if not resources or date_to < date_from:
-        return Availability(free=NO_FREE_SLOTS, resources=resources, time_zone=tz)
-    ids = list(resources)
-    if service.supplier.closed_on_public_holidays:
-        overrides += public_holiday_closures(
-            holiday_dates=norwegian_public_holidays(date_from, date_to),
-            overrides=overrides,
-            resource_ids=ids,
-        )
-    rules = slot_rules_for(service)
-    if not enforce_notice:
-        rules = replace(rules, minimum_notice=0)
-    free = free_slot_table(
-        resource_ids=ids,
-        date_from=date_from,
-        date_to=date_to,
-        tz=tz,
-        rules=rules,
-        now=now,
-        weekly_hours=weekly,
-        overrides=overrides,
-        busy=busy,
-    )
-    return Availability(free=free, resources=resources, time_zone=tz)
+    return _SlotRows(resources, weekly, overrides, busy)
 
 
 # The first free slot is looked for a month at a time: one call of the engine (three queries)
