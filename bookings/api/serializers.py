@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -154,6 +156,18 @@ class BookingSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+    _built_fields: ClassVar[dict[str, serializers.Field] | None] = None
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # ModelSerializer introspects the model again for every instance, i.e. for every
+        # booking response; the fields depend on the class only, so build them once and hand
+        # out copies (what a plain Serializer does with its declared fields).
+        built = type(self).__dict__.get("_built_fields")
+        if built is None:
+            built = super().get_fields()
+            type(self)._built_fields = built
+        return copy.deepcopy(built)
 
     def _tz(self, booking: Booking) -> ZoneInfo:
         return ZoneInfo(booking.supplier.time_zone)
