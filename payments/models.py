@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bookingtjeneste.money import format_nok
 
@@ -28,7 +29,10 @@ class SupplierPaymentSettings(models.Model):
         FEE = "fee", _("Refund minus a cancellation fee")
 
     supplier = models.OneToOneField(
-        "bookings.Supplier", on_delete=models.CASCADE, related_name="payment_settings"
+        "bookings.Supplier",
+        on_delete=models.CASCADE,
+        related_name="payment_settings",
+        verbose_name=_("supplier"),
     )
     enabled_providers = models.JSONField(
         _("payment providers offered"),
@@ -51,7 +55,7 @@ class SupplierPaymentSettings(models.Model):
     receipt_footer = models.CharField(
         _("text at the bottom of receipts"), max_length=300, blank=True
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("supplier payment settings")
@@ -97,13 +101,23 @@ class Order(RetainedRecord):
         REFUNDED = "refunded", _("Refunded")
         CANCELLED = "cancelled", _("Cancelled")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public id")
+    )
     supplier = models.ForeignKey(
-        "bookings.Supplier", on_delete=models.PROTECT, related_name="orders"
+        "bookings.Supplier",
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("supplier"),
     )
     # SET_NULL: the order outlives the booking and the account (Accounting Act).
     booking = models.OneToOneField(
-        "bookings.Booking", on_delete=models.SET_NULL, null=True, blank=True, related_name="order"
+        "bookings.Booking",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="order",
+        verbose_name=_("booking"),
     )
     booking_reference = models.CharField(_("booking reference"), max_length=12, db_index=True)
     customer = models.ForeignKey(
@@ -112,10 +126,13 @@ class Order(RetainedRecord):
         null=True,
         blank=True,
         related_name="orders",
+        verbose_name=_("customer"),
     )
     customer_name = models.CharField(_("customer name"), max_length=150, blank=True)
     customer_email = models.EmailField(_("customer e-mail"), blank=True)
-    currency = models.CharField(max_length=3, default=CURRENCY, editable=False)
+    currency = models.CharField(
+        max_length=3, default=CURRENCY, editable=False, verbose_name=_("currency")
+    )
     total_ore = models.PositiveIntegerField(_("total (øre, incl. VAT)"))
     vat_ore = models.PositiveIntegerField(_("VAT (øre)"))
     # Full prepayment: total; deposit: the deposit. The rest is paid at the venue.
@@ -123,8 +140,8 @@ class Order(RetainedRecord):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -147,7 +164,12 @@ class Order(RetainedRecord):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    order = models.ForeignKey(
+        Order,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        verbose_name=pgettext_lazy("sale", "order"),
+    )
     description = models.CharField(_("description"), max_length=200)
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     unit_price_ore = models.PositiveIntegerField(_("unit price (øre, incl. VAT)"))
@@ -183,8 +205,15 @@ class Payment(RetainedRecord):
 
     OPEN_STATUSES = (Status.CREATED, Status.PENDING, Status.AUTHORIZED)
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public id")
+    )
+    order = models.ForeignKey(
+        Order,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=pgettext_lazy("sale", "order"),
+    )
     provider = models.CharField(_("provider"), max_length=20)
     # A provider without credentials runs in console mode (DEBUG only): simulated, no money.
     is_console = models.BooleanField(_("simulated (console mode)"), default=False)
@@ -198,21 +227,25 @@ class Payment(RetainedRecord):
         db_index=True,
         help_text=_("Stripe: the PaymentIntent of the Checkout Session."),
     )
-    redirect_url = models.URLField(max_length=2000, blank=True)
+    redirect_url = models.URLField(max_length=2000, blank=True, verbose_name=_("checkout address"))
     amount_ore = models.PositiveIntegerField(_("amount (øre)"))
     captured_ore = models.PositiveIntegerField(_("captured (øre)"), default=0)
     refunded_ore = models.PositiveIntegerField(_("refunded (øre)"), default=0)
-    currency = models.CharField(max_length=3, default=CURRENCY, editable=False)
+    currency = models.CharField(
+        max_length=3, default=CURRENCY, editable=False, verbose_name=_("currency")
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.CREATED
     )
     failure_reason = models.CharField(_("failure reason"), max_length=255, blank=True)
     # Non-personal provider state only (console simulation, last provider status).
-    provider_data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
-    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    provider_data = models.JSONField(default=dict, blank=True, verbose_name=_("provider data"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
+    last_refreshed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("last checked at")
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -257,8 +290,12 @@ class Refund(RetainedRecord):
 
     OPEN_STATUSES = (Status.PENDING, Status.PROCESSING)
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public id")
+    )
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment")
+    )
     amount_ore = models.PositiveIntegerField(_("amount (øre)"), validators=[MinValueValidator(1)])
     reason = models.CharField(_("reason"), max_length=24, choices=Reason.choices)
     note = models.CharField(_("note"), max_length=300, blank=True)
@@ -266,13 +303,18 @@ class Refund(RetainedRecord):
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
     provider_reference = models.CharField(_("provider reference"), max_length=255, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -291,9 +333,12 @@ class ReceiptCounter(models.Model):
     """
 
     supplier = models.OneToOneField(
-        "bookings.Supplier", on_delete=models.PROTECT, related_name="receipt_counter"
+        "bookings.Supplier",
+        on_delete=models.PROTECT,
+        related_name="receipt_counter",
+        verbose_name=_("supplier"),
     )
-    last_number = models.PositiveIntegerField(default=0)
+    last_number = models.PositiveIntegerField(default=0, verbose_name=_("last number"))
 
     class Meta:
         verbose_name = _("receipt counter")
@@ -322,33 +367,57 @@ class Receipt(RetainedRecord):
         SALE = "sale", _("Receipt")
         CREDIT = "credit", _("Credit note")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public id")
+    )
     supplier = models.ForeignKey(
-        "bookings.Supplier", on_delete=models.PROTECT, related_name="receipts"
+        "bookings.Supplier",
+        on_delete=models.PROTECT,
+        related_name="receipts",
+        verbose_name=_("supplier"),
     )
     number = models.PositiveIntegerField(_("number"))
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.SALE)
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="receipts")
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="receipts")
+    order = models.ForeignKey(
+        Order,
+        on_delete=models.PROTECT,
+        related_name="receipts",
+        verbose_name=pgettext_lazy("sale", "order"),
+    )
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("payment")
+    )
     refund = models.OneToOneField(
-        Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="receipt"
+        Refund,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="receipt",
+        verbose_name=_("refund"),
     )
     corrects = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("corrects"),
     )
     issued_at = models.DateTimeField(_("issued"))
-    seller_name = models.CharField(max_length=200)
-    seller_organisation_number = models.CharField(max_length=9, blank=True)
-    seller_address = models.CharField(max_length=320, blank=True)
-    vat_registered = models.BooleanField(default=True)
+    seller_name = models.CharField(max_length=200, verbose_name=_("seller name"))
+    seller_organisation_number = models.CharField(
+        max_length=9, blank=True, verbose_name=_("seller organisation number")
+    )
+    seller_address = models.CharField(max_length=320, blank=True, verbose_name=_("seller address"))
+    vat_registered = models.BooleanField(default=True, verbose_name=_("VAT registered"))
     provider = models.CharField(_("paid with"), max_length=20)
-    booking_reference = models.CharField(max_length=12)
+    booking_reference = models.CharField(max_length=12, verbose_name=_("booking reference"))
     service_date = models.DateField(_("service date"), null=True, blank=True)
-    lines = models.JSONField()
+    lines = models.JSONField(verbose_name=_("lines"))
     total_ore = models.IntegerField(_("total (øre, incl. VAT)"))
     vat_ore = models.IntegerField(_("VAT (øre)"))
     due_at_venue_ore = models.PositiveIntegerField(_("due at the venue (øre)"), default=0)
-    footer = models.CharField(max_length=300, blank=True)
+    footer = models.CharField(max_length=300, blank=True, verbose_name=_("footer"))
 
     objects = ReceiptQuerySet.as_manager()
 
@@ -384,16 +453,23 @@ class WebhookEvent(RetainedRecord):
         IGNORED = "ignored", _("Ignored")
         FAILED = "failed", _("Failed")
 
-    provider = models.CharField(max_length=20)
-    event_id = models.CharField(max_length=255)
-    event_type = models.CharField(max_length=100, blank=True)
+    provider = models.CharField(max_length=20, verbose_name=_("provider"))
+    event_id = models.CharField(max_length=255, verbose_name=_("event id"))
+    event_type = models.CharField(max_length=100, blank=True, verbose_name=_("event type"))
     payment = models.ForeignKey(
-        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="webhook_events"
+        Payment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="webhook_events",
+        verbose_name=_("payment"),
     )
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
-    error = models.CharField(max_length=500, blank=True)
-    received_at = models.DateTimeField(auto_now_add=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.RECEIVED, verbose_name=_("status")
+    )
+    error = models.CharField(max_length=500, blank=True, verbose_name=_("error"))
+    received_at = models.DateTimeField(auto_now_add=True, verbose_name=_("received at"))
+    processed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("processed at"))
 
     class Meta:
         ordering = ["-received_at"]
