@@ -122,6 +122,10 @@ class PhoneVerificationCategory(DataCategory):
     order = 12
     # Attempts live only in the cache (no table); the number is part of the account.
     fields = {"accounts.User.phone_verified_at": D}
+    export_labels = {
+        "verified_at": _("number verified at"),
+        "verification_in_progress_for": _("verification in progress for"),
+    }
 
     def _key(self, subject: Subject, phone: str) -> str:
         from .services.phone import _state_key
@@ -170,6 +174,10 @@ class SupplierNoticesCategory(DataCategory):
     fields = {
         "notifications.SupplierNoticeSettings.notice_emails": D,
         "notifications.SupplierNoticeSettings.notice_phone": D,
+    }
+    export_labels = {
+        "daily_agendas_listing_you": _("daily agendas that listed you"),
+        "notice_addresses": _("your address in a salon's notice settings"),
     }
 
     def _agendas(self, subject: Subject):

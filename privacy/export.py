@@ -146,8 +146,11 @@ def _field_label(model, parts: list[str]) -> str:
     return label
 
 
-def _key_label(models: list, key: str) -> str:
-    """A JSON key in the reader's words: the model field's label, else the key itself."""
+def _key_label(models: list, key: str, labels: dict[str, str]) -> str:
+    """A JSON key in the reader's words: the category's own label for it, the model field's
+    label, else the key itself."""
+    if key in labels:
+        return str(labels[key])
     for model in models:
         label = _field_label(model, key.split("__"))
         if label:
@@ -181,10 +184,13 @@ def _summary_section(category, data) -> dict:
     }
     if isinstance(shown, list) and shown and all(isinstance(row, dict) for row in shown):
         keys = list(dict.fromkeys(key for row in shown for key in row))
-        section["columns"] = [_key_label(models, key) for key in keys]
+        section["columns"] = [_key_label(models, key, category.export_labels) for key in keys]
         section["rows"] = [[_cell(row.get(key)) for key in keys] for row in shown]
     elif isinstance(shown, dict):
-        section["pairs"] = [(_key_label(models, key), _cell(value)) for key, value in shown.items()]
+        section["pairs"] = [
+            (_key_label(models, key, category.export_labels), _cell(value))
+            for key, value in shown.items()
+        ]
     return section
 
 

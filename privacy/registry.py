@@ -119,6 +119,9 @@ class DataCategory:
     recipients: tuple[str, ...] = ()
     subjects: str = _("customers")
     fields: dict[str, str] = {}
+    # Labels for keys of `export`'s data that name no model field (the readable summary's
+    # headings); model fields are labelled by their verbose names.
+    export_labels: dict[str, str] = {}
     # Erasure order: lower first. The account goes last, after everything that finds rows by it.
     order: int = 50
 

@@ -502,3 +502,21 @@ def test_pages_for_visitors_who_are_not_signed_in_are_bokmal(world):
     problems = {url: english_in(_read(client, url)) for url in urls}
     problems = {url: found for url, found in problems.items() if found}
     assert not problems, pformat(problems)
+
+
+@pytest.mark.parametrize(
+    ("category_key", "data"),
+    [
+        ("phone_verification", {"verified_at": None, "verification_in_progress_for": []}),
+        ("supplier_notices", {"daily_agendas_listing_you": [], "notice_addresses": []}),
+    ],
+)
+def test_export_summary_labels_keys_that_name_no_model_field(category_key, data):
+    from privacy.export import _summary_section
+    from privacy.registry import registry
+
+    category = registry.get(category_key)
+    with translation.override("nb"):
+        labels = [label for label, _value in _summary_section(category, data)["pairs"]]
+    assert not set(labels) & set(data), labels  # no raw key is shown as a heading
+    assert english_in(labels) == [], labels
