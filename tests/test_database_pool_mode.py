@@ -21,9 +21,13 @@ print(settings.get("DISABLE_SERVER_SIDE_CURSORS", False), connection.connection.
 
 
 def _probe(pool_mode: str) -> str:
+    # The test database: the one DATABASE_URL names need not exist (CI creates only test_*).
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bookingtjeneste.settings",
+        "DATABASE_URL": f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
         "DATABASE_POOL_MODE": pool_mode,
     }
     result = subprocess.run(

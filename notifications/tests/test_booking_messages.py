@@ -34,13 +34,13 @@ def test_confirmation_reaches_fake_twilio_and_brevo(
     assert sms.data["To"] == "+4791234567"
     assert sms.data["MessagingServiceSid"] == "MG" + "2" * 32
     assert sms.data["StatusCallback"] == "http://testserver/webhooks/twilio/status/"
-    assert sms.data["Body"].startswith("Booking bekreftet: Dameklipp hos Salong Nord")
+    assert sms.data["Body"].startswith("Bestilling bekreftet: Dameklipp hos Salong Nord")
     assert booking.reference in sms.data["Body"]
 
     [email] = fake_brevo.emails_sent()
     assert email.headers["api-key"] == "xkeysib-test"
     assert email.data["to"] == [{"email": sms_customer.email, "name": "Kari Nordmann"}]
-    assert email.data["subject"] == "Booking bekreftet: Dameklipp hos Salong Nord"
+    assert email.data["subject"] == "Bestilling bekreftet: Dameklipp hos Salong Nord"
     assert booking.reference in email.data["textContent"]
     assert "<h1" in email.data["htmlContent"]
     ics = brevo_attachment_text(email)
