@@ -402,6 +402,9 @@ REST_FRAMEWORK = {
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# Longest time a cached slots answer is served without a write to the supplier's calendar
+# (bookings.slot_cache); 0 turns the cache off.
+SLOTS_CACHE_SECONDS = env.int("SLOTS_CACHE_SECONDS", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Bookingtjeneste API",
     "DESCRIPTION": "Suppliers, services, free slots, bookings and privacy choices.",

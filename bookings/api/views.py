@@ -39,6 +39,7 @@ from ..selectors import (
     supplier_time_zone,
     suppliers_listed,
 )
+from ..slot_cache import slots_body
 from .serializers import (
     BookingCancelSerializer,
     BookingCreateSerializer,
@@ -155,10 +156,17 @@ class SlotListView(APIView):
                 "range_too_long",
             )
         resource = resource_for(service, request.query_params.get("resource"))
-        availability = slots_for_service(
-            service=service, date_from=date_from, date_to=date_to, resource=resource
+        body = slots_body(
+            service=service,
+            date_from=date_from,
+            date_to=date_to,
+            resource=resource,
+            compute=lambda: slots_for_service(
+                service=service, date_from=date_from, date_to=date_to, resource=resource
+            ),
+            render=slots_json,
         )
-        return HttpResponse(slots_json(availability), content_type="application/json")
+        return HttpResponse(body, content_type="application/json")
 
 
 def slots_json(availability: Availability) -> str:

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from bookings.models import BusyBlock
+from bookings.slot_cache import slots_changed
 from bookingtjeneste.providers import PermanentProviderError, TransientProviderError
 
 from ..google import CalendarAuthorizationError, SyncTokenExpired
@@ -129,6 +130,8 @@ def _apply_page(connection: CalendarConnection, events: list[dict], now: datetim
                 to_update.append(block)
         BusyBlock.objects.bulk_create(to_create)
         BusyBlock.objects.bulk_update(to_update, ["start", "end"])
+        if to_create or to_update:  # bulk writes send no model signals
+            slots_changed(connection.resource.supplier_id)
     return set(busy)
 
 

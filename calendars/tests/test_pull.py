@@ -232,3 +232,24 @@ def test_revoked_grant_during_sync_needs_reauth(connection, fake_google):
     assert connection.status == CalendarConnection.Status.NEEDS_REAUTH
     assert connection.sync_lease_until is None
     assert connection.pk not in connections_due_for_sync()
+
+
+def test_pulled_busy_time_reaches_the_next_slots_read(
+    connection, resource, service, fake_google, django_capture_on_commit_callbacks
+):
+    # The pull writes busy blocks in bulk (no model signals): it marks cached slots stale itself.
+    from rest_framework.test import APIClient
+
+    monday = next_monday()
+    url = f"/api/v1/services/{service.pk}/slots/?from={monday}&to={monday}"
+    client = APIClient()
+    before = client.get(url).json()["slots"]
+    start = datetime.combine(monday, datetime.min.time(), tzinfo=OSLO) + timedelta(hours=9)
+    dentist = timed("dentist", start, start + timedelta(hours=2))
+    fake_google.list_pages.append((200, {"items": [dentist], "nextSyncToken": "sync-1"}))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        connection_sync(connection_id=connection.pk)
+
+    after = client.get(url).json()["slots"]
+    assert len(after) == len(before) - 4
