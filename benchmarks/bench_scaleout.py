@@ -37,9 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.support import (
     benchmark_database,
+    booking_build,
     celery_worker_start,
     database_url,
     processes_stop,
+    salon_create,
     setup_django,
 )
 
@@ -82,33 +84,16 @@ def _seed():
 
     from accounts.models import User
     from accounts.services import api_token_issue
-    from bookings.models import OpeningHours, Resource, Service, Supplier
     from privacy.services import consent_set
 
-    supplier = Supplier.objects.create(
-        name="Skala Salong",
+    supplier, resources, service = salon_create(
         slug="skala-salong",
+        name="Skala Salong",
+        resources=RESOURCES,
+        weekly={day: (wall_time(6), wall_time(22)) for day in range(7)},
         closed_on_public_holidays=False,
         # One reminder per booking: two would carry the same text, due at the same moment here.
         reminder_offsets_minutes=[120],
-    )
-    resources = [
-        Resource.objects.create(supplier=supplier, name=f"Stol {n}") for n in range(RESOURCES)
-    ]
-    service = Service.objects.create(
-        supplier=supplier,
-        name="Klipp",
-        duration_minutes=SLOT_MINUTES,
-        slot_interval_minutes=SLOT_MINUTES,
-        minimum_notice_minutes=0,
-        booking_horizon_days=120,
-        price_ore=0,
-    )
-    service.resources.set(resources)
-    OpeningHours.objects.bulk_create(
-        OpeningHours(resource=r, weekday=d, start_time=wall_time(6), end_time=wall_time(22))
-        for r in resources
-        for d in range(7)
     )
     tokens = []
     for n in range(CUSTOMERS):
@@ -139,20 +124,13 @@ def _seed_reminders(supplier, service, resources, *, due_at: datetime, phase: in
     for index in range(REMINDERS_PER_PHASE):
         start = base + timedelta(minutes=7 * (index // RESOURCES))
         bookings.append(
-            Booking(
+            booking_build(
                 customer=customers[index % len(customers)],
-                supplier=supplier,
                 service=service,
                 resource=resources[index % RESOURCES],
                 start=start,
-                end=start + timedelta(minutes=5),
-                blocked_start=start,
-                blocked_end=start + timedelta(minutes=5),
-                status=Booking.Status.CONFIRMED,
-                price_ore=0,
-                vat_rate=25,
+                minutes=5,
                 confirmed_at=due_at,
-                # bulk_create has no retry on a clash of random references.
                 reference=f"SC-{phase}{index:07d}",
             )
         )
@@ -450,7 +428,6 @@ def run():
             "slot_lists_per_second",
             "cancellations",
             "slot_taken_409",
-            "server_errors",
             "connection_errors",
             "messages",
             "reminders_seeded",
@@ -465,6 +442,13 @@ def run():
                 "metric": metric,
                 "value": result[metric],
             }
+        yield {
+            "benchmark": "scaleout",
+            "nodes": nodes,
+            "metric": "server_errors",
+            "value": result["server_errors"],
+            "target": "0",  # a 5xx under load is a bug (a deadlock answered 503 was one)
+        }
         yield {
             "benchmark": "scaleout",
             "nodes": nodes,

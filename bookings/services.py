@@ -65,9 +65,13 @@ def booking_fingerprint(
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _lock_booking(booking: Booking) -> Booking:
+def booking_lock(booking: Booking) -> Booking:
+    """`booking` re-read and locked for the rest of the transaction (its supplier and service
+    read with it, but not locked: a new booking of the supplier must not wait for this one)."""
     return (
-        Booking.objects.select_for_update().select_related("supplier", "service").get(pk=booking.pk)
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("supplier", "service")
+        .get(pk=booking.pk)
     )
 
 
@@ -397,7 +401,7 @@ def booking_confirm_payment(*, booking: Booking) -> Booking:
     now = timezone.now()
     try:
         with transaction.atomic():
-            booking = _lock_booking(booking)
+            booking = booking_lock(booking)
             if booking.status == Booking.Status.CONFIRMED:
                 return booking
             released = (
@@ -443,7 +447,7 @@ def booking_cancel(*, booking: Booking, by_user, by_supplier: bool, reason: str 
     """
     now = timezone.now()
     with transaction.atomic():
-        booking = _lock_booking(booking)
+        booking = booking_lock(booking)
         if booking.status not in Booking.BLOCKING_STATUSES:
             raise InvalidStatusTransition(_("This booking is not active any more."))
         if not by_supplier and booking.customer_id != getattr(by_user, "pk", None):
@@ -500,7 +504,7 @@ def booking_reschedule(
     end, blocked_start, blocked_end = _blocked_interval(service, start)
     try:
         with transaction.atomic():
-            booking = _lock_booking(booking)
+            booking = booking_lock(booking)
             if booking.status not in Booking.BLOCKING_STATUSES:
                 raise InvalidStatusTransition(_("This booking is not active any more."))
             if not by_supplier and now > booking_cancellation_deadline(booking):
@@ -542,7 +546,7 @@ def _is_supplier_side(user, booking: Booking) -> bool:
 
 def _finish(booking: Booking, status: str) -> Booking:
     with transaction.atomic():
-        booking = _lock_booking(booking)
+        booking = booking_lock(booking)
         if booking.status == status:
             return booking
         if booking.status != Booking.Status.CONFIRMED:

@@ -63,6 +63,11 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_database_unavailable(exception):
             return None
-        # The driver's message may hold host names, never personal data; no traceback needed.
-        logger.warning("database unavailable: %s", type(exception).__name__)
+        # The driver's message may hold values of the statement: log only the class and the
+        # SQLSTATE (e.g. 57P01 admin shutdown, 08006 connection failure), no traceback.
+        logger.warning(
+            "database unavailable: %s",
+            type(exception).__name__,
+            extra={"sqlstate": getattr(exception.__cause__, "sqlstate", None)},
+        )
         return service_unavailable_response(request)

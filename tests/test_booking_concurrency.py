@@ -144,3 +144,47 @@ def test_exclusion_constraint_rejects_overlap_written_past_the_service(db):
     row(10, status="cancelled").save()  # cancelled bookings do not hold time
     with pytest.raises(IntegrityError), transaction.atomic():
         row(15, status="pending_payment").save()
+
+
+@pytest.mark.parametrize("change", ["cancel_or_move", "order_for_payment"])
+def test_a_booking_being_changed_leaves_its_supplier_and_service_unlocked(transactional_db, change):
+    """A booking being cancelled, moved or paid for is locked alone. Locking its supplier and
+    service rows too (FOR UPDATE over the join) made every new booking of the salon wait for
+    it (the insert's foreign-key check needs a KEY SHARE lock on them) and deadlocked cancels
+    against bookings in the scale-out benchmark (SQLSTATE 40P01, answered as 503)."""
+    postgres_only()
+    from bookings.services import booking_create, booking_lock
+    from payments.services import order_get_or_create
+
+    service = ServiceFactory(resources=[ResourceFactory()], price_ore=50_000)
+    start = monday_ten()
+    changing = booking_create(customer=UserFactory(), service=service, start=start)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_booking() -> None:
+        try:
+            with transaction.atomic():
+                if change == "cancel_or_move":
+                    booking_lock(changing)
+                else:
+                    order_get_or_create(booking=changing)
+                locked.set()
+                release.wait(20)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_booking)
+    holder.start()
+    try:
+        assert locked.wait(20)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            other = booking_create(
+                customer=UserFactory(), service=service, start=start + timedelta(hours=1)
+            )
+    finally:
+        release.set()
+        holder.join(20)
+
+    assert other.supplier_id == changing.supplier_id

@@ -4,6 +4,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 
+from bookings.services import booking_lock
+
 from ..models import Order, OrderLine
 from ..selectors import payment_settings_for, retention_date_for
 
@@ -67,14 +69,8 @@ def order_get_or_create(*, booking) -> Order:
     Precondition: the booking's service requires payment. Safe to call repeatedly; locks the
     booking row so two concurrent calls create one order.
     """
-    from bookings.models import Booking
-
     with transaction.atomic():
-        booking = (
-            Booking.objects.select_for_update()
-            .select_related("service", "supplier")
-            .get(pk=booking.pk)
-        )
+        booking = booking_lock(booking)
         existing = Order.objects.filter(booking=booking).first()
         if existing is not None:
             return existing
