@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.support import benchmark_database
+from benchmarks.support import benchmark_database, salon_create
 
 BOOKINGS = 120  # under the per-user API throttle (1200/min) with room to spare
 EMPTY_POSTS = 400
@@ -36,25 +36,12 @@ def _setup():
 
     from accounts.models import User
     from accounts.services import api_token_issue
-    from bookings.models import OpeningHours, Resource, Service, Supplier
     from privacy.services import consent_set
 
-    supplier = Supplier.objects.create(name="Bench", slug="bench-booking")
-    resources = [Resource.objects.create(supplier=supplier, name=f"R{i}") for i in range(RESOURCES)]
-    service = Service.objects.create(
-        supplier=supplier,
-        name="Klipp",
-        duration_minutes=SLOT_MINUTES,
-        slot_interval_minutes=SLOT_MINUTES,
-        minimum_notice_minutes=0,
-        booking_horizon_days=120,
-        price_ore=0,
-    )
-    service.resources.set(resources)
-    OpeningHours.objects.bulk_create(
-        OpeningHours(resource=r, weekday=d, start_time=wall_time(8), end_time=wall_time(20))
-        for r in resources
-        for d in range(7)
+    _supplier, _resources, service = salon_create(
+        slug="bench-booking",
+        resources=RESOURCES,
+        weekly={day: (wall_time(8), wall_time(20)) for day in range(7)},
     )
     customer = User.objects.create_user(email="bench-customer@example.com", password=None)
     customer.full_name = "Kari Bench"

@@ -29,8 +29,10 @@ from pathlib import Path
 
 from benchmarks.support import (
     benchmark_database,
+    booking_build,
     celery_worker_start,
     processes_stop,
+    salon_create,
     setup_django,
 )
 from benchmarks.support import database_url as support_database_url
@@ -64,19 +66,16 @@ def _seed(*, tag: str, count: int, phone_prefix: int, due_in_seconds: float = 5)
     from django.utils import timezone
 
     from accounts.models import User
-    from bookings.models import Booking, Resource, Service, Supplier
+    from bookings.models import Booking
     from notifications.models import Message
     from notifications.receivers import booking_context
     from notifications.services import messages_enqueue
     from privacy.services import consent_set
 
     now = timezone.now()
-    supplier = Supplier.objects.create(name=f"Bench Salong {tag}", slug=f"bench-salong-{tag}")
-    resources = Resource.objects.bulk_create(
-        Resource(supplier=supplier, name=f"Stol {n}") for n in range(RESOURCES)
+    supplier, resources, service = salon_create(
+        slug=f"bench-salong-{tag}", name=f"Bench Salong {tag}", resources=RESOURCES
     )
-    service = Service.objects.create(supplier=supplier, name="Klipp", duration_minutes=30)
-    service.resources.set(resources)
     customers = []
     for n in range(CUSTOMERS):
         user = User.objects.create_user(
@@ -94,20 +93,12 @@ def _seed(*, tag: str, count: int, phone_prefix: int, due_in_seconds: float = 5)
     for index in range(count):
         start = first_start + timedelta(hours=index // RESOURCES)
         bookings.append(
-            Booking(
+            booking_build(
                 customer=customers[index % CUSTOMERS],
-                supplier=supplier,
                 service=service,
                 resource=resources[index % RESOURCES],
                 start=start,
-                end=start + timedelta(minutes=30),
-                blocked_start=start,
-                blocked_end=start + timedelta(minutes=30),
-                status=Booking.Status.CONFIRMED,
-                price_ore=0,
-                vat_rate=25,
                 confirmed_at=now,
-                # bulk_create has no retry on a clash of random references (~3 % per 10,000).
                 reference=f"{tag[:2].upper()}-{phone_prefix}{index:07d}",
             )
         )

@@ -29,7 +29,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.support import benchmark_database, median, timed_ms
+from benchmarks.support import (
+    benchmark_database,
+    booking_build,
+    median,
+    salon_create,
+    timed_ms,
+)
 
 ROOT = Path(__file__).resolve().parent
 APPOINTMENT_VENV = ROOT / ".venv-appointment"
@@ -79,28 +85,16 @@ def load_ours(spec: dict):
     """The calendar in our models; returns the service and the slots URL for the whole range."""
     from zoneinfo import ZoneInfo
 
-    from bookings.models import Booking, BusyBlock, OpeningHours, Resource, Service, Supplier
+    from bookings.models import Booking, BusyBlock
 
     tz = ZoneInfo("Europe/Oslo")
     # Open on public holidays: django-appointment knows none, and both must find the same slots.
-    supplier = Supplier.objects.create(name="Bench", slug="bench", closed_on_public_holidays=False)
-    resources = [
-        Resource.objects.create(supplier=supplier, name=f"R{i}") for i in range(spec["resources"])
-    ]
-    service = Service.objects.create(
-        supplier=supplier,
-        name="Klipp",
-        duration_minutes=SLOT_MINUTES,
-        slot_interval_minutes=SLOT_MINUTES,
-        minimum_notice_minutes=0,
-        booking_horizon_days=120,
-        price_ore=50_000,
-    )
-    service.resources.set(resources)
-    OpeningHours.objects.bulk_create(
-        OpeningHours(resource=r, weekday=d, start_time=OPEN, end_time=CLOSE)
-        for r in resources
-        for d in range(6)
+    _supplier, resources, service = salon_create(
+        slug="bench",
+        resources=spec["resources"],
+        weekly={day: (OPEN, CLOSE) for day in range(6)},
+        service_fields={"price_ore": 50_000},
+        closed_on_public_holidays=False,
     )
 
     def aware(event: dict, key: str) -> datetime:
@@ -109,17 +103,12 @@ def load_ours(spec: dict):
         )
 
     Booking.objects.bulk_create(
-        Booking(
-            supplier=supplier,
+        booking_build(
+            customer=None,
             service=service,
             resource=resources[e["resource"]],
             start=aware(e, "start"),
-            end=aware(e, "end"),
-            blocked_start=aware(e, "start"),
-            blocked_end=aware(e, "end"),
-            status=Booking.Status.CONFIRMED,
-            price_ore=50_000,
-            vat_rate=25,
+            minutes=SLOT_MINUTES,
             reference=f"BK-B{index:05d}",
         )
         for index, e in enumerate(spec["bookings"])
@@ -223,7 +212,7 @@ def _throttle_history_clear() -> None:
     cache.delete_many([f"throttle_api_{scope}_127.0.0.1" for scope in ("anon", "user")])
 
 
-APPOINTMENT_SCRIPT = r'''
+APPOINTMENT_SCRIPT = r"""
 import json, sys, tempfile, time, os, statistics
 from datetime import date, datetime, timedelta
 import django
@@ -299,7 +288,7 @@ with CaptureQueriesContext(connection) as queries:
     run()
 print(json.dumps({"median_ms": round(statistics.median(timings), 2), "slots": count,
                   "queries": len(queries)}))
-'''
+"""
 
 
 def appointment_python() -> Path:

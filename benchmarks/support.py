@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,3 +100,68 @@ def timed_ms(function: Callable[[], object], *, repeat: int) -> list[float]:
 
 def median(values: list[float]) -> float:
     return round(statistics.median(values), 2)
+
+
+def salon_create(
+    *,
+    slug: str,
+    name: str = "Bench",
+    resources: int = 1,
+    weekly: dict[int, tuple] | None = None,
+    service_fields: dict | None = None,
+    **supplier_fields,
+):
+    """A supplier with `resources` staff members, one 30-minute service they all perform
+    (bookable from now to 120 days ahead unless `service_fields` say otherwise), and the same
+    hours for each of them: {weekday: (opens, closes)}. Returns (supplier, resources, service).
+    """
+    from bookings.models import OpeningHours, Resource, Service, Supplier
+
+    supplier = Supplier.objects.create(name=name, slug=slug, **supplier_fields)
+    staff = Resource.objects.bulk_create(
+        Resource(supplier=supplier, name=f"Stol {n}") for n in range(resources)
+    )
+    service = Service.objects.create(
+        supplier=supplier,
+        name="Klipp",
+        **{
+            "duration_minutes": 30,
+            "slot_interval_minutes": 30,
+            "minimum_notice_minutes": 0,
+            "booking_horizon_days": 120,
+            "price_ore": 0,
+            **(service_fields or {}),
+        },
+    )
+    service.resources.set(staff)
+    OpeningHours.objects.bulk_create(
+        OpeningHours(resource=resource, weekday=day, start_time=opens, end_time=closes)
+        for resource in staff
+        for day, (opens, closes) in (weekly or {}).items()
+    )
+    return supplier, staff, service
+
+
+def booking_build(
+    *, customer, service, resource, start, minutes: int = 30, reference: str, **fields
+):
+    """An unsaved booking of `service` at `start` (blocked exactly its own time), for
+    bulk_create: confirmed unless `fields` say otherwise. bulk_create has no retry on a clash
+    of random references, so the caller names a unique one."""
+    from bookings.models import Booking
+
+    end = start + timedelta(minutes=minutes)
+    return Booking(
+        customer=customer,
+        supplier_id=service.supplier_id,
+        service=service,
+        resource=resource,
+        start=start,
+        end=end,
+        blocked_start=start,
+        blocked_end=end,
+        price_ore=service.price_ore,
+        vat_rate=service.vat_rate,
+        reference=reference,
+        **{"status": Booking.Status.CONFIRMED, **fields},
+    )

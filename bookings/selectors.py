@@ -358,13 +358,15 @@ def slots_for_service(
     on_postgres = connections[Booking.objects.db].vendor == "postgresql"
     read = _slot_rows_pg if on_postgres else _slot_rows_orm
     rows = read(
-        service=service,
-        date_from=date_from,
-        date_to=date_to,
-        resource=resource,
-        now=now,
-        tz=tz,
-        exclude_booking_id=exclude_booking_id,
+        _SlotQuery(
+            service=service,
+            date_from=date_from,
+            date_to=date_to,
+            resource=resource,
+            now=now,
+            tz=tz,
+            exclude_booking_id=exclude_booking_id,
+        )
     )
     if not rows.resources or date_to < date_from:
         return Availability(free=NO_FREE_SLOTS, resources=rows.resources, time_zone=tz)
@@ -401,22 +403,34 @@ class _SlotRows(NamedTuple):
     busy: dict[int, list[tuple[int, int]]]
 
 
-def _slot_rows_orm(
-    *,
-    service: Service,
-    date_from: date,
-    date_to: date,
-    resource: Resource | None,
-    now: datetime,
-    tz: ZoneInfo,
-    exclude_booking_id: int | None,
-) -> _SlotRows:
+class _SlotQuery(NamedTuple):
+    """What both slot-row readers are asked: one service's local dates, clamped by the caller."""
+
+    service: Service
+    date_from: date
+    date_to: date
+    resource: Resource | None
+    now: datetime
+    tz: ZoneInfo
+    exclude_booking_id: int | None
+
+    def busy_range(self) -> tuple[datetime, datetime]:
+        """Bookings and busy blocks to read: a day's padding either side covers buffers and
+        any UTC offset."""
+        return (
+            datetime.combine(self.date_from - timedelta(days=1), time.min, tzinfo=self.tz),
+            datetime.combine(self.date_to + timedelta(days=2), time.min, tzinfo=self.tz),
+        )
+
+
+def _slot_rows_orm(query: _SlotQuery) -> _SlotRows:
     """The slot engine's rows through the ORM: resources with their weekly hours and the
     supplier's, date exceptions, and bookings with busy blocks in one UNION ALL (three
     queries; one when nothing can be free)."""
+    service, date_from, date_to = query.service, query.date_from, query.date_to
     resources_qs = service.resources.filter(is_active=True).order_by("sort_order", "name")
-    if resource is not None:
-        resources_qs = resources_qs.filter(pk=resource.pk)
+    if query.resource is not None:
+        resources_qs = resources_qs.filter(pk=query.resource.pk)
     # The resources with their own weekly hours, and the supplier's week (id NULL) that those
     # without hours inherit, in one query. A resource without hours still comes back once,
     # with NULL hours: it is listed, and follows the supplier's week.
@@ -438,20 +452,17 @@ def _slot_rows_orm(
     if not resources or date_to < date_from:
         return _SlotRows(resources, weekly, [], {})
     ids = list(resources)
-
-    # Padding of a day either side covers buffers and any UTC offset.
-    range_start = datetime.combine(date_from - timedelta(days=1), time.min, tzinfo=tz)
-    range_end = datetime.combine(date_to + timedelta(days=2), time.min, tzinfo=tz)
+    range_start, range_end = query.busy_range()
 
     exceptions = date_exceptions_of(
         supplier_id=service.supplier_id, resource_ids=ids, date_from=date_from, date_to=date_to
     )
     busy: dict[int, list[tuple[int, int]]] = {rid: [] for rid in ids}
-    bookings = blocking_bookings(now=now).filter(
+    bookings = blocking_bookings(now=query.now).filter(
         resource_id__in=ids, blocked_start__lt=range_end, blocked_end__gt=range_start
     )
-    if exclude_booking_id is not None:
-        bookings = bookings.exclude(pk=exclude_booking_id)
+    if query.exclude_booking_id is not None:
+        bookings = bookings.exclude(pk=query.exclude_booking_id)
     blocks = BusyBlock.objects.filter(
         resource_id__in=ids, start__lt=range_end, end__gt=range_start
     ).order_by()
@@ -528,32 +539,21 @@ GROUP BY resource_id
 """  # noqa: S608
 
 
-def _slot_rows_pg(
-    *,
-    service: Service,
-    date_from: date,
-    date_to: date,
-    resource: Resource | None,
-    now: datetime,
-    tz: ZoneInfo,
-    exclude_booking_id: int | None,
-) -> _SlotRows:
+def _slot_rows_pg(query: _SlotQuery) -> _SlotRows:
     """The slot engine's rows on PostgreSQL: the same rows from one query (see _slots_sql_pg)."""
-    # Padding of a day either side covers buffers and any UTC offset.
-    range_start = datetime.combine(date_from - timedelta(days=1), time.min, tzinfo=tz)
-    range_end = datetime.combine(date_to + timedelta(days=2), time.min, tzinfo=tz)
+    range_start, range_end = query.busy_range()
     params = {
-        "service": service.pk,
-        "resource": None if resource is None else resource.pk,
-        "supplier": service.supplier_id,
-        "date_from": date_from,
-        "date_to": date_to,
+        "service": query.service.pk,
+        "resource": None if query.resource is None else query.resource.pk,
+        "supplier": query.service.supplier_id,
+        "date_from": query.date_from,
+        "date_to": query.date_to,
         "range_start": range_start,
         "range_end": range_end,
         "confirmed": Booking.Status.CONFIRMED.value,
         "pending": Booking.Status.PENDING_PAYMENT.value,
-        "now": now,
-        "exclude": exclude_booking_id,
+        "now": query.now,
+        "exclude": query.exclude_booking_id,
     }
     with connections[Booking.objects.db].cursor() as cursor:
         cursor.execute(_slots_sql_pg(), params)

@@ -29,7 +29,7 @@ from ..models import Booking, Resource, Service, Supplier
 from ..selectors import CalendarEntry, calendar_events_for, opening_hours_by_day
 from .calendar_forms import CalendarMoveForm, CalendarRangeForm
 from .forms import BusyBlockForm, CancelReasonForm, PhoneBookingForm
-from .scoping import scope_queryset
+from .scoping import move_resources_for, scope_queryset
 
 WALL_CLOCK = "%Y-%m-%dT%H:%M:%S"
 # The fields of the phone booking form that the clicked slot fills in (hidden in the dialog).
@@ -293,12 +293,7 @@ class BookingCalendarViews:
                 "invalid_status", _("Only pending or confirmed bookings can be moved."), 409
             )
         tz = calendar_time_zone()
-        resources = scope_queryset(
-            request,
-            booking.service.resources.filter(is_active=True, supplier_id=booking.supplier_id),
-            "supplier",
-        )
-        form = CalendarMoveForm(request.POST, tz=tz, resources=resources)
+        form = CalendarMoveForm(request.POST, tz=tz, resources=move_resources_for(request, booking))
         if not form.is_valid():
             return _form_error(form)
         try:

@@ -25,6 +25,16 @@ def scope_queryset(request: HttpRequest, queryset: QuerySet, supplier_path: str)
     return supplier_scoped(queryset, request.user, supplier_path)
 
 
+def move_resources_for(request: HttpRequest, booking) -> QuerySet[Resource]:
+    """Where staff may move `booking`: its supplier's active resources that perform its service,
+    scoped once more, so a foreign id is never a valid choice whatever the service's set says."""
+    return scope_queryset(
+        request,
+        booking.service.resources.filter(is_active=True, supplier_id=booking.supplier_id),
+        "supplier",
+    ).order_by("sort_order", "name")
+
+
 # How to reach the supplier from each model that appears as a choice in a form.
 SUPPLIER_PATHS: dict[type[Model], str] = {
     Supplier: "",

@@ -22,7 +22,7 @@ from ..exceptions import BookingError, SlotUnavailable
 from ..models import Booking, BusyBlock, Resource, Service
 from ..selectors import slots_for_service, supplier_time_zone
 from .forms import CancelReasonForm, MoveBookingForm, PhoneBookingForm
-from .scoping import scope_queryset
+from .scoping import move_resources_for, scope_queryset
 
 # The calendar browses a century either side of today; beyond that dates cannot be turned
 # into instants (year 1, year 9999) and nobody keeps bookings there.
@@ -222,13 +222,7 @@ class BookingAdminViews:
         if booking.status not in Booking.BLOCKING_STATUSES:
             messages.error(request, _("Only pending or confirmed bookings can be moved."))
             return redirect(change_url)
-        # Resources of this booking's supplier that perform its service; scoped once more so
-        # a foreign id can never be a valid choice, whatever the service's resource set says.
-        resources = scope_queryset(
-            request,
-            booking.service.resources.filter(is_active=True, supplier_id=booking.supplier_id),
-            "supplier",
-        ).order_by("sort_order", "name")
+        resources = move_resources_for(request, booking)
         # "Show free times" posts the date and resource only to list that day's times again.
         listing_only = request.method == "GET" or "_show" in request.POST
         form = MoveBookingForm(

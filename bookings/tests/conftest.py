@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.urls import reverse
 
 from accounts.tests.factories import StaffUserFactory, UserFactory
 from bookings.availability import norwegian_public_holidays
@@ -67,3 +68,19 @@ def staff_for(supplier):
 @pytest.fixture
 def staff(supplier):
     return staff_for(supplier)
+
+
+@pytest.fixture
+def staff_client(client, world):
+    """The admin client signed in as `world.staff`, for the admin test modules that build a
+    `world` fixture of two suppliers (modules without one define their own staff_client)."""
+    client.force_login(world.staff)
+    return client
+
+
+def move_url(booking) -> str:
+    return reverse("admin:bookings_booking_move", args=[booking.pk])
+
+
+def change_url(booking) -> str:
+    return reverse("admin:bookings_booking_change", args=[booking.pk])

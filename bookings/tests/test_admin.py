@@ -65,12 +65,6 @@ def world(monday):
     return World(monday)
 
 
-@pytest.fixture
-def staff_client(client, world):
-    client.force_login(world.staff)
-    return client
-
-
 def admin_url(model, name, *args):
     return reverse(f"admin:bookings_{model._meta.model_name}_{name}", args=args)
 

@@ -66,12 +66,6 @@ def world(monday):
     return World(monday)
 
 
-@pytest.fixture
-def staff_client(client, world):
-    client.force_login(world.staff)
-    return client
-
-
 def feed(client, start: str, end: str, **extra):
     return client.get(reverse(EVENTS), {"start": start, "end": end, **extra})
 

@@ -13,7 +13,7 @@ from bookings.models import Booking, BusyBlock
 from bookings.services import booking_cancel, booking_create, booking_reschedule
 from notifications.models import Message
 
-from .conftest import OSLO, at, staff_for
+from .conftest import OSLO, at, move_url, staff_for
 from .factories import ResourceFactory, ServiceFactory, SupplierFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,16 +45,6 @@ class World:
 @pytest.fixture
 def world(monday):
     return World(monday)
-
-
-@pytest.fixture
-def staff_client(client, world):
-    client.force_login(world.staff)
-    return client
-
-
-def move_url(booking: Booking) -> str:
-    return reverse("admin:bookings_booking_move", args=[booking.pk])
 
 
 def move_data(world: World, *, hour: int, resource=None, day=None) -> dict:

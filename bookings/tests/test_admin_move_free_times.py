@@ -12,7 +12,7 @@ from bookings.models import Booking, BusyBlock, SupplierOpeningHours
 from bookings.selectors import slots_for_service
 from bookings.services import booking_create
 
-from .conftest import OSLO, at, staff_for
+from .conftest import OSLO, at, change_url, move_url, staff_for
 from .factories import ResourceFactory, ServiceFactory, SupplierFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,20 +54,6 @@ class World:
 @pytest.fixture
 def world(monday):
     return World(monday)
-
-
-@pytest.fixture
-def staff_client(client, world):
-    client.force_login(world.staff)
-    return client
-
-
-def move_url(booking: Booking) -> str:
-    return reverse("admin:bookings_booking_move", args=[booking.pk])
-
-
-def change_url(booking: Booking) -> str:
-    return reverse("admin:bookings_booking_change", args=[booking.pk])
 
 
 def offered(response) -> list[str]:

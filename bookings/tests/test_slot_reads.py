@@ -18,7 +18,13 @@ from bookings.models import (
     DateException,
     SupplierOpeningHours,
 )
-from bookings.selectors import _slot_rows_orm, _slot_rows_pg, slots_for_service, supplier_time_zone
+from bookings.selectors import (
+    _slot_rows_orm,
+    _slot_rows_pg,
+    _SlotQuery,
+    slots_for_service,
+    supplier_time_zone,
+)
 
 from .conftest import OSLO, at
 from .factories import ResourceFactory, ServiceFactory, SupplierFactory
@@ -119,7 +125,8 @@ def _rows(**arguments):
             {rid: sorted(intervals) for rid, intervals in rows.busy.items() if intervals},
         )
 
-    return normal(_slot_rows_orm(**common)), normal(_slot_rows_pg(**common))
+    query = _SlotQuery(**common)
+    return normal(_slot_rows_orm(query)), normal(_slot_rows_pg(query))
 
 
 @pytest.mark.parametrize("variant", ["everyone", "one_resource", "excluding_a_booking"])
