@@ -31,9 +31,10 @@ test: install
 bench: install
 	$(BIN)/python benchmarks/run.py
 
-# ruff, then the layering of the apps (import-linter contract in pyproject.toml).
+# ruff (lint and format), then the layering of the apps (import-linter contract in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
 check-deploy: install

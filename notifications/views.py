@@ -44,9 +44,7 @@ ERROR_MESSAGES = {
     ),
     "code_incorrect": gettext_lazy("The code is not correct. Check the SMS and try again."),
     "code_expired": gettext_lazy("The code has expired. Ask for a new code."),
-    "too_many_attempts": gettext_lazy(
-        "Too many wrong attempts for this code. Ask for a new code."
-    ),
+    "too_many_attempts": gettext_lazy("Too many wrong attempts for this code. Ask for a new code."),
     "provider_unavailable": gettext_lazy(
         "We could not send SMS just now. Please try again in a few minutes."
     ),
@@ -85,9 +83,7 @@ def phone_verify(request: HttpRequest) -> HttpResponse:
     """Step 1: ask for the number and send a code. Step 2: check the code."""
     pending = request.session.get(SESSION_KEY, "")
     next_url = _next_url(request)
-    phone_form = PhoneForm(
-        initial={"phone": str(request.user.phone or "")}, prefix="phone"
-    )
+    phone_form = PhoneForm(initial={"phone": str(request.user.phone or "")}, prefix="phone")
     code_form = CodeForm(prefix="code")
     if request.method == "POST" and request.POST.get("action") == "send":
         phone_form = PhoneForm(request.POST, prefix="phone")

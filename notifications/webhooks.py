@@ -72,14 +72,24 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
         return _twiml()
     with translation.override(settings.LANGUAGE_CODE):
         if keyword == "stop":
-            return _twiml(_("You will no longer receive SMS from Bookingtjeneste. Reply START "
-                            "to receive booking messages again."))
+            return _twiml(
+                _(
+                    "You will no longer receive SMS from Bookingtjeneste. Reply START "
+                    "to receive booking messages again."
+                )
+            )
         if keyword == "start":
-            return _twiml(_("SMS notifications about your bookings are on again. Reply STOP "
-                            "to stop them."))
+            return _twiml(
+                _("SMS notifications about your bookings are on again. Reply STOP to stop them.")
+            )
         if keyword == "help":
-            return _twiml(_("Bookingtjeneste: booking messages. Reply STOP to stop them. "
-                            "Help: %(site)s/contact/") % {"site": settings.SITE_URL})
+            return _twiml(
+                _(
+                    "Bookingtjeneste: booking messages. Reply STOP to stop them. "
+                    "Help: %(site)s/contact/"
+                )
+                % {"site": settings.SITE_URL}
+            )
     return _twiml()
 
 
@@ -94,8 +104,10 @@ def brevo_events(request: HttpRequest, token: str) -> HttpResponse:
     except (ValueError, UnicodeDecodeError):
         return _error(400, "invalid_json", "The body is not JSON.")
     events = payload if isinstance(payload, list) else [payload]
-    if not events or len(events) > MAX_BREVO_EVENTS_PER_REQUEST or not all(
-        isinstance(event, dict) for event in events
+    if (
+        not events
+        or len(events) > MAX_BREVO_EVENTS_PER_REQUEST
+        or not all(isinstance(event, dict) for event in events)
     ):
         return _error(400, "invalid_payload", "Expected an event object or a list of them.")
     for event in events:

@@ -31,7 +31,7 @@ def fill(po_path: Path, translations: dict[str, str]) -> int:
         if not msgid or msgstr or msgid not in translations:
             continue
         replacement = f"msgid {match.group(1)}\nmsgstr {_quote(translations[msgid])}"
-        block = block[: match.start()] + replacement + block[match.end():]
+        block = block[: match.start()] + replacement + block[match.end() :]
         block = re.sub(r"^#, fuzzy\n", "", block, flags=re.M)
         block = re.sub(r"^(#,.*), fuzzy", r"\1", block, flags=re.M)
         blocks[index] = block

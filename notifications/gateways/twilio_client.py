@@ -29,7 +29,7 @@ class RedirectingTwilioHttpClient(TwilioHttpClient):
         if self.base_url:
             for host in TWILIO_HOSTS:
                 if url.startswith(host):
-                    url = self.base_url + url[len(host):]
+                    url = self.base_url + url[len(host) :]
                     break
         return super().request(method, url, *args, **kwargs)
 

@@ -87,9 +87,7 @@ def _status_advance(*, message: Message, status: str, reason: str = "") -> bool:
     if status == Message.Status.FAILED:
         fields["status_reason"] = reason[:100]
     # Conditional on the status we read, so two concurrent callbacks cannot both win.
-    return bool(
-        Message.objects.filter(pk=message.pk, status=message.status).update(**fields)
-    )
+    return bool(Message.objects.filter(pk=message.pk, status=message.status).update(**fields))
 
 
 def _event_apply(event: InboundEvent) -> bool:
@@ -238,8 +236,11 @@ def brevo_event_record(*, payload: dict) -> bool:
             event_id=f"{message_id}:{event_type}:{stamp}",
             event_type=event_type,
             provider_message_id=message_id,
-            payload={"event": event_type, "message-id": message_id, "reason": str(
-                payload.get("reason") or "")[:200]},
+            payload={
+                "event": event_type,
+                "message-id": message_id,
+                "reason": str(payload.get("reason") or "")[:200],
+            },
         )
         if event is None:
             return False

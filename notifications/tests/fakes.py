@@ -78,9 +78,7 @@ class FakeProvider:
         self.server.server_close()
 
     # --- scripting ---------------------------------------------------------------------------
-    def fail_next(
-        self, status: int, body: dict | bytes | None = None, times: int = 1
-    ) -> None:
+    def fail_next(self, status: int, body: dict | bytes | None = None, times: int = 1) -> None:
         """The next `times` requests get `status` with `body` (a JSON object, or raw bytes)."""
         with self.lock:
             self._scripted.extend([(status, body or {"message": "scripted failure"})] * times)

@@ -44,13 +44,20 @@ def test_admin_lists_filters_and_retries(client, customer):
     admin = UserFactory(is_staff=True, is_superuser=True)
     TOTP.activate(admin, generate_totp_secret())
     failed = Message.objects.create(
-        channel="email", template_key="booking_reminder", recipient=customer,
-        idempotency_key="k-failed", status=Message.Status.FAILED, attempts=8,
+        channel="email",
+        template_key="booking_reminder",
+        recipient=customer,
+        idempotency_key="k-failed",
+        status=Message.Status.FAILED,
+        attempts=8,
         status_reason="max_attempts",
     )
     sent = Message.objects.create(
-        channel="email", template_key="booking_confirmation", recipient=customer,
-        idempotency_key="k-sent", status=Message.Status.SENT,
+        channel="email",
+        template_key="booking_confirmation",
+        recipient=customer,
+        idempotency_key="k-sent",
+        status=Message.Status.SENT,
     )
     client.force_login(admin)
     url = reverse("admin:notifications_message_changelist")
@@ -76,8 +83,11 @@ def test_admin_retry_needs_change_permission(client, customer):
     TOTP.activate(viewer, generate_totp_secret())
     viewer.user_permissions.add(Permission.objects.get(codename="view_message"))
     failed = Message.objects.create(
-        channel="email", template_key="booking_reminder", recipient=customer,
-        idempotency_key="k-failed", status=Message.Status.FAILED,
+        channel="email",
+        template_key="booking_reminder",
+        recipient=customer,
+        idempotency_key="k-failed",
+        status=Message.Status.FAILED,
     )
     client.force_login(viewer)
     url = reverse("admin:notifications_message_changelist")

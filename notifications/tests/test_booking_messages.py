@@ -156,7 +156,9 @@ def test_consent_withdrawn_after_booking_stops_the_reminder(sms_customer, servic
     booking = _book(sms_customer, service, weeks=2)
     consent(sms_customer, "sms_notifications", granted=False)
     reminder = Message.objects.get(
-        booking=booking, template_key="booking_reminder", channel="sms",
+        booking=booking,
+        template_key="booking_reminder",
+        channel="sms",
         due_at=booking.start - timedelta(hours=2),
     )
     Message.objects.filter(pk=reminder.pk).update(due_at=timezone.now())
@@ -177,8 +179,9 @@ def test_english_customer_gets_english(sms_customer, service, fake_twilio, fake_
 def test_provider_503_three_times_then_200_is_delivered_once(sms_customer, service, fake_twilio):
     booking = _book(sms_customer, service)
     sms = Message.objects.get(booking=booking, template_key="booking_confirmation", channel="sms")
-    fake_twilio.fail_next(503, {"code": 20503, "message": "Service unavailable", "status": 503},
-                          times=3)
+    fake_twilio.fail_next(
+        503, {"code": 20503, "message": "Service unavailable", "status": 503}, times=3
+    )
     outcomes = []
     for _attempt in range(6):
         outcomes.append(message_deliver(message_id=sms.pk))
@@ -260,8 +263,11 @@ def test_marketing_email_carries_rfc8058_headers(customer, fake_brevo):
 
     consent(customer, "marketing_email")
     message = message_enqueue(
-        template_key="marketing_newsletter", channel="email", idempotency_key="news:2026-11",
-        recipient=customer, purpose="marketing",
+        template_key="marketing_newsletter",
+        channel="email",
+        idempotency_key="news:2026-11",
+        recipient=customer,
+        purpose="marketing",
         context={"headline": "Nyhetsbrev", "text": "Nytt hos oss."},
     )
     assert message_deliver(message_id=message.pk) == Message.Status.SENT
@@ -288,8 +294,11 @@ def test_sms_to_a_number_without_account(fake_twilio):
     from notifications.services import message_enqueue
 
     message = message_enqueue(
-        template_key="marketing_newsletter", channel="sms", idempotency_key="sms:bare",
-        to_address="+4798765432", context={"headline": "Hei"},
+        template_key="marketing_newsletter",
+        channel="sms",
+        idempotency_key="sms:bare",
+        to_address="+4798765432",
+        context={"headline": "Hei"},
     )
     assert message_deliver(message_id=message.pk) == Message.Status.SENT
     assert fake_twilio.sms_sent()[0].data["To"] == "+4798765432"
@@ -299,8 +308,12 @@ def test_a_row_whose_workers_keep_dying_ends_failed(customer):
     from notifications.services.delivery import MAX_ATTEMPTS
 
     message = Message.objects.create(
-        channel="email", template_key="booking_confirmation", recipient=customer,
-        idempotency_key="poison", status=Message.Status.SENDING, attempts=MAX_ATTEMPTS,
+        channel="email",
+        template_key="booking_confirmation",
+        recipient=customer,
+        idempotency_key="poison",
+        status=Message.Status.SENDING,
+        attempts=MAX_ATTEMPTS,
         claimed_until=timezone.now() - timedelta(seconds=1),
     )
     assert message_deliver(message_id=message.pk) == "not_claimed"

@@ -56,7 +56,9 @@ def test_enqueue_rejects_bad_arguments(customer):
         message_enqueue(template_key="booking_reminder", channel="email", idempotency_key="k")
     with pytest.raises(TemplateDoesNotExist):
         message_enqueue(
-            template_key="no_such_template", channel="email", idempotency_key="k",
+            template_key="no_such_template",
+            channel="email",
+            idempotency_key="k",
             recipient=customer,
         )
     assert not Message.objects.exists()
@@ -90,8 +92,12 @@ def test_marketing_with_consent_records_basis(customer):
 
 def test_consent_checked_at_send_time_not_queue_time(sms_customer):
     message = message_enqueue(
-        template_key="marketing_newsletter", channel="sms", idempotency_key="sms:1",
-        recipient=sms_customer, purpose="transactional", context={"headline": "Hei"},
+        template_key="marketing_newsletter",
+        channel="sms",
+        idempotency_key="sms:1",
+        recipient=sms_customer,
+        purpose="transactional",
+        context={"headline": "Hei"},
     )
     consent(sms_customer, "sms_notifications", granted=False)
     assert message_deliver(message_id=message.pk) == Message.Status.SUPPRESSED
@@ -104,8 +110,11 @@ def test_sms_needs_a_verified_number(customer):
     customer.phone_verified_at = None
     customer.save()
     message = message_enqueue(
-        template_key="marketing_newsletter", channel="sms", idempotency_key="sms:2",
-        recipient=customer, context={"headline": "Hei"},
+        template_key="marketing_newsletter",
+        channel="sms",
+        idempotency_key="sms:2",
+        recipient=customer,
+        context={"headline": "Hei"},
     )
     assert message_deliver(message_id=message.pk) == Message.Status.SUPPRESSED
     message.refresh_from_db()
@@ -124,8 +133,13 @@ def test_future_message_waits_for_the_relay(customer):
     consent(customer, "marketing_email")
     due = timezone.now() + timedelta(hours=2)
     message = message_enqueue(
-        template_key="marketing_newsletter", channel="email", idempotency_key="later",
-        recipient=customer, purpose="marketing", context={"headline": "H"}, due_at=due,
+        template_key="marketing_newsletter",
+        channel="email",
+        idempotency_key="later",
+        recipient=customer,
+        purpose="marketing",
+        context={"headline": "H"},
+        due_at=due,
     )
     assert message_deliver(message_id=message.pk) == "not_claimed"
     assert outbox_relay() == []
@@ -139,7 +153,8 @@ def test_relay_reclaims_a_message_whose_worker_died(customer):
     message = _newsletter(customer)
     # A worker claimed it and was killed before the provider call.
     Message.objects.filter(pk=message.pk).update(
-        status=Message.Status.SENDING, attempts=1,
+        status=Message.Status.SENDING,
+        attempts=1,
         claimed_until=timezone.now() - timedelta(seconds=1),
     )
     assert relay_outbox.apply().get() == 1
@@ -151,8 +166,11 @@ def test_relay_reclaims_a_message_whose_worker_died(customer):
 
 def test_to_address_messages_go_without_a_user():
     message = message_enqueue(
-        template_key="marketing_newsletter", channel="email", idempotency_key="contact:1",
-        to_address="someone@example.org", context={"headline": "Takk"},
+        template_key="marketing_newsletter",
+        channel="email",
+        idempotency_key="contact:1",
+        to_address="someone@example.org",
+        context={"headline": "Takk"},
     )
     assert message_deliver(message_id=message.pk) == Message.Status.SENT
     assert console.sent[-1]["to"] == "someone@example.org"
@@ -185,8 +203,11 @@ def test_bodies_are_redacted_after_90_days(customer):
 def test_erased_user_keeps_the_record_but_gets_nothing():
     user = UserFactory()
     message = message_enqueue(
-        template_key="marketing_newsletter", channel="email", idempotency_key="gone",
-        recipient=user, context={"headline": "H"},
+        template_key="marketing_newsletter",
+        channel="email",
+        idempotency_key="gone",
+        recipient=user,
+        context={"headline": "H"},
     )
     user.delete()
     assert message_deliver(message_id=message.pk) == Message.Status.SUPPRESSED

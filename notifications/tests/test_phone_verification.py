@@ -128,7 +128,8 @@ def test_console_mode_logs_the_code_only_with_debug(user, settings, caplog):
     with caplog.at_level(logging.INFO, logger="notifications.console"):
         phone_verification_start(user=user, phone="+4791234567")
     [line] = [
-        r.getMessage() for r in caplog.records
+        r.getMessage()
+        for r in caplog.records
         if r.getMessage().startswith("console phone verification code")
     ]
     code = line.rsplit(" ", 1)[1]

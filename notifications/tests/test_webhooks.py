@@ -24,8 +24,11 @@ def twilio_settings(settings):
 @pytest.fixture
 def sent_sms(sms_customer, twilio_settings):
     message = message_enqueue(
-        template_key="marketing_newsletter", channel="sms", idempotency_key="sms:webhook",
-        recipient=sms_customer, context={"headline": "Hei"},
+        template_key="marketing_newsletter",
+        channel="sms",
+        idempotency_key="sms:webhook",
+        recipient=sms_customer,
+        context={"headline": "Hei"},
     )
     message_deliver(message_id=message.pk)
     message.refresh_from_db()
@@ -35,7 +38,8 @@ def sent_sms(sms_customer, twilio_settings):
 
 def _status(client, message, status, **extra):
     return twilio_post(
-        client, STATUS_URL,
+        client,
+        STATUS_URL,
         {"MessageSid": message.provider_message_id, "MessageStatus": status, **extra},
     )
 
@@ -61,8 +65,11 @@ def test_undelivered_marks_failed_with_the_error_code(client, sent_sms):
 
 def test_callback_before_our_own_update_is_applied_later(client, sms_customer, twilio_settings):
     message = message_enqueue(
-        template_key="marketing_newsletter", channel="sms", idempotency_key="sms:race",
-        recipient=sms_customer, context={"headline": "Hei"},
+        template_key="marketing_newsletter",
+        channel="sms",
+        idempotency_key="sms:race",
+        recipient=sms_customer,
+        context={"headline": "Hei"},
     )
     # The provider is fast: its callback arrives for an id we have not stored yet.
     twilio_post(client, STATUS_URL, {"MessageSid": "SMearly", "MessageStatus": "delivered"})
@@ -80,8 +87,12 @@ def test_callback_before_our_own_update_is_applied_later(client, sms_customer, t
 
 @pytest.mark.parametrize("url", [STATUS_URL, INBOUND_URL])
 def test_unsigned_and_forged_requests_are_refused(client, url, twilio_settings, sent_sms):
-    params = {"MessageSid": sent_sms.provider_message_id, "MessageStatus": "delivered",
-              "From": "+4791234567", "Body": "STOP"}
+    params = {
+        "MessageSid": sent_sms.provider_message_id,
+        "MessageStatus": "delivered",
+        "From": "+4791234567",
+        "Body": "STOP",
+    }
     unsigned = client.post(url, params)
     assert unsigned.status_code == 403
     assert unsigned.json()["code"] == "invalid_signature"
@@ -106,8 +117,9 @@ def test_signature_is_checked_against_site_url(client, settings, twilio_settings
 
 def test_webhooks_refuse_everything_without_an_auth_token(client, settings):
     settings.TWILIO_AUTH_TOKEN = ""
-    response = twilio_post(client, STATUS_URL, {"MessageSid": "SM1", "MessageStatus": "sent"},
-                           token="")
+    response = twilio_post(
+        client, STATUS_URL, {"MessageSid": "SM1", "MessageStatus": "sent"}, token=""
+    )
     assert response.status_code == 403
 
 
@@ -119,10 +131,17 @@ def test_bad_payload_is_a_400_not_a_500(client, twilio_settings):
 
 def test_stop_withdraws_sms_consents(client, sms_customer, twilio_settings):
     consent(sms_customer, "marketing_sms")
-    response = twilio_post(client, INBOUND_URL, {
-        "MessageSid": "SMin1", "From": "+4791234567", "To": "+4759440000",
-        "Body": "Stop", "OptOutType": "STOP",
-    })
+    response = twilio_post(
+        client,
+        INBOUND_URL,
+        {
+            "MessageSid": "SMin1",
+            "From": "+4791234567",
+            "To": "+4759440000",
+            "Body": "Stop",
+            "OptOutType": "STOP",
+        },
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/xml"
     assert "<Message>" not in response.content.decode()  # Twilio answers opt-outs itself
@@ -134,16 +153,24 @@ def test_stop_withdraws_sms_consents(client, sms_customer, twilio_settings):
     assert latest.source == "sms" and latest.granted is False
     event = InboundEvent.objects.get(provider="twilio_inbound")
     assert event.payload == {
-        "keyword": "stop", "OptOutType": "STOP", "users": [str(sms_customer.public_id)]
+        "keyword": "stop",
+        "OptOutType": "STOP",
+        "users": [str(sms_customer.public_id)],
     }
     # No phone number or message text is stored.
     assert "+4791234567" not in json.dumps(event.payload)
 
 
 def test_keyword_in_the_body_works_without_opt_out_type(client, sms_customer, twilio_settings):
-    response = twilio_post(client, INBOUND_URL, {
-        "MessageSid": "SMin2", "From": "+4791234567", "Body": " stopp ",
-    })
+    response = twilio_post(
+        client,
+        INBOUND_URL,
+        {
+            "MessageSid": "SMin2",
+            "From": "+4791234567",
+            "Body": " stopp ",
+        },
+    )
     assert "<Message>" in response.content.decode()
     assert not has_consent(subject=sms_customer, purpose="sms_notifications")
 
@@ -151,15 +178,19 @@ def test_keyword_in_the_body_works_without_opt_out_type(client, sms_customer, tw
 def test_start_regrants_notifications_but_not_marketing(client, sms_customer, twilio_settings):
     consent(sms_customer, "marketing_sms")
     twilio_post(client, INBOUND_URL, {"MessageSid": "SMa", "From": "+4791234567", "Body": "STOP"})
-    twilio_post(client, INBOUND_URL, {"MessageSid": "SMb", "From": "+4791234567",
-                                      "Body": "START", "OptOutType": "START"})
+    twilio_post(
+        client,
+        INBOUND_URL,
+        {"MessageSid": "SMb", "From": "+4791234567", "Body": "START", "OptOutType": "START"},
+    )
     assert has_consent(subject=sms_customer, purpose="sms_notifications")
     assert not has_consent(subject=sms_customer, purpose="marketing_sms")
 
 
 def test_help_and_replays(client, sms_customer, twilio_settings):
-    response = twilio_post(client, INBOUND_URL, {"MessageSid": "SMh", "From": "+4791234567",
-                                                 "Body": "help"})
+    response = twilio_post(
+        client, INBOUND_URL, {"MessageSid": "SMh", "From": "+4791234567", "Body": "help"}
+    )
     assert "STOP" in response.content.decode()
     twilio_post(client, INBOUND_URL, {"MessageSid": "SMs", "From": "+4791234567", "Body": "STOP"})
     consent(sms_customer, "sms_notifications")
@@ -170,12 +201,17 @@ def test_help_and_replays(client, sms_customer, twilio_settings):
 
 # --- Brevo -----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def sent_email(customer, fake_brevo):
     consent(customer, "marketing_email")
     message = message_enqueue(
-        template_key="marketing_newsletter", channel="email", idempotency_key="mail:webhook",
-        recipient=customer, purpose="marketing", context={"headline": "Hei"},
+        template_key="marketing_newsletter",
+        channel="email",
+        idempotency_key="mail:webhook",
+        recipient=customer,
+        purpose="marketing",
+        context={"headline": "Hei"},
     )
     message_deliver(message_id=message.pk)
     message.refresh_from_db()
@@ -183,13 +219,19 @@ def sent_email(customer, fake_brevo):
 
 
 def _brevo(client, payload, token="brevo-webhook-token-123"):
-    return client.post(f"/webhooks/brevo/{token}/", json.dumps(payload),
-                       content_type="application/json")
+    return client.post(
+        f"/webhooks/brevo/{token}/", json.dumps(payload), content_type="application/json"
+    )
 
 
 def _event(message, event, **extra):
-    return {"event": event, "email": message.recipient.email,
-            "message-id": message.provider_message_id, "ts_event": 1763900000, **extra}
+    return {
+        "event": event,
+        "email": message.recipient.email,
+        "message-id": message.provider_message_id,
+        "ts_event": 1763900000,
+        **extra,
+    }
 
 
 def test_brevo_token_is_required(client, sent_email):

@@ -58,9 +58,18 @@ class Worker:
         }
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "bookingtjeneste", "worker",
-                "--pool=prefork", "--concurrency=1", "--without-gossip", "--without-mingle",
-                "--without-heartbeat", "--loglevel=WARNING",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "bookingtjeneste",
+                "worker",
+                "--pool=prefork",
+                "--concurrency=1",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=WARNING",
             ],
             cwd=ROOT,
             env=env,
@@ -134,8 +143,11 @@ def worker_factory(fake):
 def _enqueue(user, key: str) -> Message:
     with transaction.atomic():
         return message_enqueue(
-            template_key="marketing_newsletter", channel="email", idempotency_key=key,
-            recipient=user, context={"headline": "Hei fra arbeideren"},
+            template_key="marketing_newsletter",
+            channel="email",
+            idempotency_key=key,
+            recipient=user,
+            context={"headline": "Hei fra arbeideren"},
         )
 
 

@@ -81,9 +81,7 @@ def test_ledger_rows_cannot_be_updated_or_deleted_from_python():
 
 
 def test_a_retention_rule_deletes_only_the_rows_it_covers():
-    consent_set(
-        subject=uuid.uuid4(), purpose="personalisation", granted=True, source="web"
-    )
+    consent_set(subject=uuid.uuid4(), purpose="personalisation", granted=True, source="web")
     living = consent_set(
         subject=UserFactory(), purpose="personalisation", granted=True, source="web"
     )
