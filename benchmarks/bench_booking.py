@@ -82,7 +82,8 @@ def _profile(post, count: int) -> None:
     profiler = cProfile.Profile()
     profiler.runcall(lambda: [post(index) for index in range(count)])
     stats = pstats.Stats(profiler, stream=sys.stderr)
-    stats.sort_stats("cumulative").print_stats(int(os.environ.get("BENCH_PROFILE_LINES", "60")))
+    stats.sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative"))
+    stats.print_stats(int(os.environ.get("BENCH_PROFILE_LINES", "60")))
 
 
 def settings_saved():
@@ -149,6 +150,8 @@ def measure() -> dict:
                 _statements(connection, book),
                 _statements(connection, post_empty),
             )
+            if os.environ.get("BENCH_SHOW_SQL"):  # BENCH_SHOW_SQL=1: a booking's statements
+                print("\n".join(sql[:300] for sql in queries), file=sys.stderr)
             booking_rate, booking_cpu = _measure(book, BOOKINGS)
             empty_rate, empty_cpu = _measure(post_empty, EMPTY_POSTS)
             if os.environ.get("BENCH_PROFILE"):
