@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from . import roles
 from .models import User
 from .roles import manages_accounts
+from .services import phone_mark_changed
 
 # Role groups keep their English names (the code finds them by name); people read these.
 ROLE_LABELS = {
@@ -196,5 +197,5 @@ class UserAdmin(TranslatedRoleLabels, DjangoUserAdmin):
 
     def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
         if change and "phone" in form.changed_data:
-            obj.phone_verified_at = None  # a corrected number is unproven until verified again
+            phone_mark_changed(obj)
         super().save_model(request, obj, form, change)

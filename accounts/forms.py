@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from .models import User
-from .services import user_record_age_confirmation, user_record_signup_choices
+from .services import user_complete_signup
 
 AGE_CONFIRMATION_LABEL = _(
     "I confirm that I am 18 years or older, or that I am the parent or guardian of the person "
@@ -42,11 +42,9 @@ class AgeConfirmationMixin(forms.Form):
             self.fields[purpose].label = purpose_wording(purpose=purpose, language=get_language())
 
     def save_profile(self, user: User, request: HttpRequest | None = None) -> None:
-        user.full_name = self.cleaned_data["full_name"].strip()
-        user.save(update_fields=["full_name"])
-        user_record_age_confirmation(user=user)
-        user_record_signup_choices(
+        user_complete_signup(
             user=user,
+            full_name=self.cleaned_data["full_name"],
             sms_notifications=self.cleaned_data.get("sms_notifications", False),
             marketing_email=self.cleaned_data.get("marketing_email", False),
             request=request,

@@ -52,6 +52,36 @@ def user_record_age_confirmation(*, user: User) -> User:
 
 
 @transaction.atomic
+def user_complete_signup(
+    *,
+    user: User,
+    full_name: str,
+    sms_notifications: bool,
+    marketing_email: bool,
+    request=None,
+) -> User:
+    """What a sign-up form adds to the account allauth created: the name, the 18+ (or
+    guardian) confirmation under the current policy, and the optional choices as consents."""
+    user.full_name = full_name.strip()
+    user.save(update_fields=["full_name"])
+    user_record_age_confirmation(user=user)
+    user_record_signup_choices(
+        user=user,
+        sms_notifications=sms_notifications,
+        marketing_email=marketing_email,
+        request=request,
+    )
+    return user
+
+
+def phone_mark_changed(user: User) -> list[str]:
+    """A corrected number is unproven until verified again: clears the verification and
+    returns the fields to save besides the phone."""
+    user.phone_verified_at = None
+    return ["phone_verified_at"]
+
+
+@transaction.atomic
 def user_update_profile(
     *, user: User, full_name: str, phone: object, preferred_language: str
 ) -> User:
@@ -62,8 +92,7 @@ def user_update_profile(
     user.preferred_language = preferred_language
     if (phone or None) != user.phone:
         user.phone = phone or None
-        user.phone_verified_at = None
-        changed += ["phone", "phone_verified_at"]
+        changed += ["phone", *phone_mark_changed(user)]
     user.save(update_fields=changed)
     return user
 
