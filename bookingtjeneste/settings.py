@@ -403,8 +403,9 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
 }
 # Longest time a cached slots answer is served without a write to the supplier's calendar
-# (bookings.slot_cache); 0 turns the cache off.
-SLOTS_CACHE_SECONDS = env.int("SLOTS_CACHE_SECONDS", default=30)
+# (bookings.slot_cache); 0 turns the cache off. Off without Redis: a process-local cache would
+# not hear another process's writes.
+SLOTS_CACHE_SECONDS = env.int("SLOTS_CACHE_SECONDS", default=30 if REDIS_URL else 0)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Bookingtjeneste API",
     "DESCRIPTION": "Suppliers, services, free slots, bookings and privacy choices.",

@@ -20,6 +20,12 @@ from .factories import ResourceFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _cache_on(settings):
+    # On by default only with Redis (REDIS_URL); the local-memory cache serves these tests too.
+    settings.SLOTS_CACHE_SECONDS = 30
+
+
 def free_starts(service, day, resource=None) -> list[tuple[str, int]]:
     url = f"/api/v1/services/{service.pk}/slots/?from={day}&to={day}"
     if resource is not None:

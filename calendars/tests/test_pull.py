@@ -235,9 +235,10 @@ def test_revoked_grant_during_sync_needs_reauth(connection, fake_google):
 
 
 def test_pulled_busy_time_reaches_the_next_slots_read(
-    connection, resource, service, fake_google, django_capture_on_commit_callbacks
+    connection, resource, service, fake_google, django_capture_on_commit_callbacks, settings
 ):
     # The pull writes busy blocks in bulk (no model signals): it marks cached slots stale itself.
+    settings.SLOTS_CACHE_SECONDS = 30
     from rest_framework.test import APIClient
 
     monday = next_monday()
