@@ -200,19 +200,19 @@ def _message_build(
         booking=booking,
         context=context,
     )
+    row = {
+        "channel": channel,
+        "template_key": template_key,
+        "language": resolved_language,
+        "purpose": purpose,
+        "recipient": recipient,
+        "booking": booking,
+        "attachments": list(attachments or []),
+        "due_at": due_at or timezone.now(),
+        "idempotency_key": idempotency_key,
+    }
     if stored is not None:
-        return Message(
-            channel=channel,
-            template_key=template_key,
-            language=resolved_language,
-            purpose=purpose,
-            recipient=recipient,
-            booking=booking,
-            render_context=stored,
-            attachments=list(attachments or []),
-            due_at=due_at or timezone.now(),
-            idempotency_key=idempotency_key,
-        )
+        return Message(**row, render_context=stored)
     context = {"recipient": recipient, "booking": booking, **(context or {})}
     marketing_email = purpose == Message.Purpose.MARKETING and channel == Message.Channel.EMAIL
     if marketing_email:
@@ -230,19 +230,11 @@ def _message_build(
             body_text, body_html, url=context["unsubscribe_url"], language=resolved_language
         )
     return Message(
-        channel=channel,
-        template_key=template_key,
-        language=resolved_language,
-        purpose=purpose,
-        recipient=recipient,
+        **row,
         to_address=to_address.strip(),
-        booking=booking,
         subject=rendered.subject,
         body_text=body_text,
         body_html=body_html,
-        attachments=list(attachments or []),
-        due_at=due_at or timezone.now(),
-        idempotency_key=idempotency_key,
     )
 
 
