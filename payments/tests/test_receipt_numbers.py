@@ -30,22 +30,7 @@ class Rollback(Exception):
 def test_concurrent_payments_get_gapless_receipt_numbers(eager_tasks):
     service = ServiceFactory()
     PaymentSettingsFactory(supplier=service.supplier)
-    payments = []
-    for _ in range(PAYMENTS):
-        booking = BookingFactory(
-            service=service, resource=ResourceFactory(supplier=service.supplier)
-        )
-        order = order_get_or_create(booking=booking)
-        payments.append(
-            Payment.objects.create(
-                order=order,
-                provider="stripe",
-                provider_reference=f"cs_{booking.reference}",
-                amount_ore=order.due_online_ore,
-                status=Payment.Status.PENDING,
-                retain_until=order.retain_until,
-            )
-        )
+    payments = _payments(service, PAYMENTS, paid=False)
     barrier = threading.Barrier(PAYMENTS + 2)
     errors = []
 
@@ -94,7 +79,8 @@ def test_concurrent_payments_get_gapless_receipt_numbers(eager_tasks):
     )
 
 
-def _paid_payments(service, count: int) -> list[Payment]:
+def _payments(service, count: int, *, paid: bool) -> list[Payment]:
+    """One booking, order and Stripe payment each: captured and paid, or pending."""
     payments = []
     for _ in range(count):
         booking = BookingFactory(
@@ -107,8 +93,8 @@ def _paid_payments(service, count: int) -> list[Payment]:
                 provider="stripe",
                 provider_reference=f"cs_{booking.reference}",
                 amount_ore=order.due_online_ore,
-                captured_ore=order.due_online_ore,
-                status=Payment.Status.PAID,
+                captured_ore=order.due_online_ore if paid else 0,
+                status=Payment.Status.PAID if paid else Payment.Status.PENDING,
                 retain_until=order.retain_until,
             )
         )
@@ -145,7 +131,7 @@ def test_receipt_numbers_are_gapless_across_processes():
     # row lock on the counter keeps the numbers in order.
     service = ServiceFactory()
     PaymentSettingsFactory(supplier=service.supplier)
-    payments = _paid_payments(service, PAYMENTS)
+    payments = _payments(service, PAYMENTS, paid=True)
     ids = [payment.pk for payment in payments]
     processes = 3
     connections.close_all()  # the children must not share this process's socket
@@ -175,10 +161,10 @@ def test_receipt_numbers_are_gapless_across_processes():
 def test_numbering_continues_from_the_counter_and_creates_it_once():
     service = ServiceFactory()
     PaymentSettingsFactory(supplier=service.supplier)
-    first, second, third = _paid_payments(service, 3)
+    first, second, third = _payments(service, 3, paid=True)
     other_service = ServiceFactory()
     ReceiptCounter.objects.create(supplier=other_service.supplier, last_number=41)
-    (elsewhere,) = _paid_payments(other_service, 1)
+    (elsewhere,) = _payments(other_service, 1, paid=True)
 
     for payment in (first, second):
         with transaction.atomic():
