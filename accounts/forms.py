@@ -7,6 +7,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from privacy.forms import ShownWordingMixin
+
 from .models import User
 from .services import user_complete_signup
 
@@ -16,7 +18,7 @@ AGE_CONFIRMATION_LABEL = _(
 )
 
 
-class AgeConfirmationMixin(forms.Form):
+class AgeConfirmationMixin(ShownWordingMixin, forms.Form):
     """The policy (section 12) promises we do not knowingly collect data from under-18s."""
 
     full_name = forms.CharField(label=_("Full name"), max_length=150)
@@ -33,6 +35,7 @@ class AgeConfirmationMixin(forms.Form):
     # text, so the proof is exactly what was shown.
     sms_notifications = forms.BooleanField(required=False)
     marketing_email = forms.BooleanField(required=False)
+    wording_purposes = ("sms_notifications", "marketing_email")
 
     def __init__(self, *args, **kwargs) -> None:
         from privacy.selectors import purpose_wording
@@ -40,6 +43,11 @@ class AgeConfirmationMixin(forms.Form):
         super().__init__(*args, **kwargs)
         for purpose in ("sms_notifications", "marketing_email"):
             self.fields[purpose].label = purpose_wording(purpose=purpose, language=get_language())
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self.check_shown_wording([p for p in self.wording_purposes if cleaned.get(p)])
+        return cleaned
 
     def save_profile(self, user: User, request: HttpRequest | None = None) -> None:
         user_complete_signup(

@@ -6,7 +6,11 @@ from datetime import datetime
 from django import forms
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from privacy.forms import ShownWordingMixin
+from privacy.selectors import purpose_wording
 
 from .exceptions import InvalidBooking
 from .services import checked_start
@@ -28,7 +32,7 @@ def parse_slot_start(value: str | None) -> datetime | None:
         return None  # year 1 or 9999: not a time anyone picked in the picker
 
 
-class BookingConfirmForm(forms.Form):
+class BookingConfirmForm(ShownWordingMixin, forms.Form):
     # One value per rendered page: resubmitting the same page is the same booking request.
     submission = forms.CharField(
         widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex, required=False, max_length=64
@@ -40,8 +44,9 @@ class BookingConfirmForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Do not write health information or other sensitive details here."),
     )
+    # Its label is the purpose's stored wording (set per request): the consent ledger row
+    # points at that text, so the proof is exactly what the customer read.
     sms_notifications = forms.BooleanField(
-        label=_("Send me SMS reminders about my bookings"),
         required=False,
         initial=False,
         help_text=_(
@@ -49,6 +54,19 @@ class BookingConfirmForm(forms.Form):
             "SMS. You can change this at any time in the privacy centre."
         ),
     )
+    wording_purposes = ("sms_notifications",)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sms_notifications"].label = purpose_wording(
+            purpose="sms_notifications", language=get_language()
+        )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("sms_notifications"):
+            self.check_shown_wording(["sms_notifications"])
+        return cleaned
 
 
 class BookingCancelForm(forms.Form):

@@ -1,7 +1,7 @@
 """Reads for the privacy app. `has_consent` is the only way any code asks about consent."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -77,6 +77,18 @@ def purpose_text_current(*, purpose: str, at: datetime | None = None) -> Purpose
     return texts.order_by("-version").first()
 
 
+def purpose_text_versions(*, purposes: Iterable[str]) -> dict[str, int]:
+    """The version of the wording in force for each purpose that has one (one query)."""
+    versions: dict[str, int] = {}
+    for purpose, version in (
+        PurposeText.objects.filter(purpose__in=list(purposes))
+        .order_by("purpose", "version")
+        .values_list("purpose", "version")
+    ):
+        versions[purpose] = version  # ascending: the newest wins
+    return versions
+
+
 def purpose_wording(*, purpose: str, language: str | None) -> str:
     """The label to show next to a consent choice: the stored current text, which is what the
     ledger row will point at (so the proof is exactly what the person read)."""
@@ -84,9 +96,12 @@ def purpose_wording(*, purpose: str, language: str | None) -> str:
     return text.text_for(language) if text else str(DEFINITIONS[purpose].description)
 
 
-def cookie_purpose_choices(*, language: str | None) -> list[tuple[str, PurposeDefinition, str]]:
-    """(purpose, definition, wording) for the cookie questions: the stored current text, so
-    what is shown is exactly what the ledger row will point at."""
+def cookie_purpose_choices(
+    *, language: str | None
+) -> list[tuple[str, PurposeDefinition, str, int | None]]:
+    """(purpose, definition, wording, wording version) for the cookie questions: the stored
+    current text, so what is shown is exactly what the ledger row will point at (the form sends
+    the version back: privacy.forms.ShownWordingMixin)."""
     # Ordered by version, so the newest text of each purpose wins.
     current = {
         text.purpose: text
@@ -96,7 +111,7 @@ def cookie_purpose_choices(*, language: str | None) -> list[tuple[str, PurposeDe
     for purpose in COOKIE_PURPOSES:
         text = current.get(purpose)
         wording = text.text_for(language) if text else str(DEFINITIONS[purpose].description)
-        choices.append((purpose, DEFINITIONS[purpose], wording))
+        choices.append((purpose, DEFINITIONS[purpose], wording, text.version if text else None))
     return choices
 
 

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from ..forms import ConsentToggleForm
+from ..forms import WORDING_CHANGED, WORDING_CHANGED_CODE, ConsentToggleForm
 from ..models import ConsentEvent, MarketingBasis
 from ..ratelimit import client_key, rate_limit_exceeded, rate_parse
 from ..selectors import consent_states, privacy_signal_refuses
@@ -37,6 +37,8 @@ def centre(request: HttpRequest) -> HttpResponse:
 
             granted = {s.purpose for s in consent_states(subject=request.user) if s.granted}
             return expire_tracking_cookies(request, redirect("privacy:centre"), granted)
+        if form.has_error("purpose", code=WORDING_CHANGED_CODE):
+            messages.error(request, WORDING_CHANGED)
         return render(request, "privacy/centre.html", _context(request), status=400)
     return render(request, "privacy/centre.html", _context(request))
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..cookie_register import cookie_register
-from ..forms import CookieChoiceForm
+from ..forms import WORDING_CHANGED, WORDING_CHANGED_CODE, CookieChoiceForm
 from ..ratelimit import client_key, rate_limit_exceeded, rate_parse
 from ..selectors import cookie_purpose_choices
 from ..services import cookie_choice_record
@@ -67,13 +67,14 @@ def cookie_settings(request: HttpRequest) -> HttpResponse:
 def cookie_consent(request: HttpRequest) -> HttpResponse:
     form = CookieChoiceForm(request.POST)
     if not form.is_valid():
+        changed = form.has_error("choice", code=WORDING_CHANGED_CODE)
         return render(
             request,
             "privacy/cookie_settings.html",
             {
                 "purposes": cookie_purpose_choices(language=get_language()),
-                "next": "/",
-                "error": _("Please choose one of the buttons."),
+                "next": _safe_next(request, request.POST.get("next", "")) if changed else "/",
+                "error": WORDING_CHANGED if changed else _("Please choose one of the buttons."),
             },
             status=400,
         )
