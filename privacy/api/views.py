@@ -11,9 +11,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
+from bookingtjeneste.api import Conflict
+
+from ..forms import WORDING_CHANGED, WORDING_CHANGED_CODE
 from ..models import ConsentEvent
 from ..purposes import Purpose
-from ..selectors import consent_states
+from ..selectors import consent_states, purpose_text_versions
 from ..services import consent_set
 
 
@@ -67,7 +70,13 @@ class ConsentDetailView(APIView):
         return throttles
 
     @extend_schema(
-        request=inline_serializer("ConsentChange", {"granted": serializers.BooleanField()}),
+        request=inline_serializer(
+            "ConsentChange",
+            {
+                "granted": serializers.BooleanField(),
+                "text_version": serializers.IntegerField(required=False),
+            },
+        ),
         responses={200: ConsentStateSerializer},
     )
     def put(self, request, purpose: str):
@@ -77,6 +86,14 @@ class ConsentDetailView(APIView):
         # Only a real JSON boolean counts: "yes", 1 or "true" are not an unambiguous choice.
         if not isinstance(data, dict) or not isinstance(data.get("granted"), bool):
             raise ValidationError({"granted": [_("A JSON boolean is required.")]})
+        # Optional: the text_version the app showed. A yes to a wording that has changed since
+        # is refused (409), so the ledger never points at a text the person did not see.
+        shown = data.get("text_version")
+        if shown is not None and (isinstance(shown, bool) or not isinstance(shown, int)):
+            raise ValidationError({"text_version": [_("A whole number is required.")]})
+        current = purpose_text_versions(purposes=[purpose]).get(purpose)
+        if data["granted"] and shown is not None and shown != current:
+            raise Conflict(str(WORDING_CHANGED), code=WORDING_CHANGED_CODE)
         event = consent_set(
             subject=request.user,
             purpose=purpose,

@@ -154,3 +154,27 @@ def test_the_privacy_centre_refuses_a_stale_yes_but_never_a_withdrawal(client):
     )
     assert withdrawn.status_code == 302
     assert ConsentEvent.objects.filter(purpose="personalisation", granted=False).count() == 1
+
+
+def test_the_consent_api_refuses_a_yes_to_a_text_version_no_longer_in_force(client):
+    user = UserFactory()
+    client.force_login(user)
+    states = {s["purpose"]: s for s in client.get("/api/v1/privacy/consents/").json()}
+    shown = states["marketing_sms"]["text_version"]
+    new = reworded("marketing_sms")
+    url = "/api/v1/privacy/consents/marketing_sms/"
+
+    stale = client.put(url, {"granted": True, "text_version": shown}, "application/json")
+    bad = client.put(url, {"granted": True, "text_version": "2"}, "application/json")
+    withdrawn = client.put(url, {"granted": False, "text_version": shown}, "application/json")
+    current = client.put(url, {"granted": True, "text_version": new.version}, "application/json")
+
+    assert stale.status_code == 409 and stale.json()["code"] == "wording_changed"
+    assert bad.status_code == 400
+    assert withdrawn.status_code == 200
+    assert current.status_code == 200 and current.json()["text_version"] == new.version
+    assert list(
+        ConsentEvent.objects.filter(purpose="marketing_sms")
+        .order_by("pk")
+        .values_list("granted", flat=True)
+    ) == [False, True]
