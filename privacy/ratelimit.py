@@ -1,6 +1,8 @@
 """A fixed-window rate limit in the cache (Redis in production), for forms outside DRF."""
 
 import hashlib
+import time
+from collections.abc import Sequence
 
 from django.core.cache import cache
 
@@ -14,21 +16,46 @@ def rate_parse(value: str) -> tuple[int, int]:
     return int(count), seconds
 
 
-def rate_limit_exceeded(*, scope: str, key: str, limit: int, window_seconds: int) -> bool:
-    """Count one attempt for (scope, key); True once more than `limit` fall in the window.
-
-    The key is hashed so that no IP address or user id is stored in the cache in clear.
-    """
+def _counter_key(scope: str, key: str) -> str:
+    """Hashed, so that no IP address, phone number or user id is stored in the cache in clear."""
     digest = hashlib.sha256(f"{scope}:{key}".encode()).hexdigest()[:32]
-    cache_key = f"privacy:rl:{scope}:{digest}"
+    return f"privacy:rl:{scope}:{digest}"
+
+
+def _increment(cache_key: str, window_seconds: int) -> int:
+    """+1 on a counter that lives `window_seconds` from its first count; the new value."""
     if cache.add(cache_key, 1, timeout=window_seconds):
-        return False
+        return 1
     try:
-        count = cache.incr(cache_key)
+        return cache.incr(cache_key)
     except ValueError:  # expired between add and incr
         cache.add(cache_key, 1, timeout=window_seconds)
+        return 1
+
+
+def rate_limit_exceeded(*, scope: str, key: str, limit: int, window_seconds: int) -> bool:
+    """Count one attempt for (scope, key); True once more than `limit` fall in the window."""
+    return _increment(_counter_key(scope, key), window_seconds) > limit
+
+
+def rate_limits_take(limits: Sequence[tuple[str, str, int, int]]) -> bool:
+    """One attempt against several (scope, key, limit, window seconds) limits, all or nothing.
+
+    True, counting the attempt against each, when every limit has room; False, counting
+    nothing, when any is full: a refused attempt costs the person nothing. Windows are aligned
+    to the clock (UTC), so "5 per day" is per calendar day.
+    """
+    now = int(time.time())
+    counters = [
+        (f"{_counter_key(scope, key)}:{window}:{now // window}", limit, window)
+        for scope, key, limit, window in limits
+    ]
+    counts = cache.get_many([cache_key for cache_key, _limit, _window in counters])
+    if any(counts.get(cache_key, 0) >= limit for cache_key, limit, _window in counters):
         return False
-    return count > limit
+    for cache_key, _limit, window in counters:
+        _increment(cache_key, window)
+    return True
 
 
 def client_key(request) -> str:

@@ -21,6 +21,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 from phonenumbers import NumberParseException, PhoneNumberType, number_type
 
 from bookingtjeneste.providers import PermanentProviderError, TransientProviderError
+from privacy.ratelimit import rate_limits_take
 
 from ..gateways import verify_gateway
 from ..gateways.twilio_verify import APPROVED, EXPIRED, INCORRECT, TOO_MANY_ATTEMPTS
@@ -77,34 +78,16 @@ def phone_normalise(raw: str) -> str:
     return number.as_e164
 
 
-def _window_key(key: str, window_seconds: int) -> str:
-    """The counter for the current fixed window (aligned to the clock, in UTC)."""
-    return f"{key}:{window_seconds}:{int(time.time() // window_seconds)}"
-
-
-def _count(key: str, window_seconds: int) -> int:
-    """Fixed-window counter: +1 and the new value."""
-    cache.add(key, 0, window_seconds)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window_seconds)
-        return 1
-
-
-def _send_limits(*, user, phone: str, ip_address: str) -> list[tuple[str, int, int]]:
-    """(counter key, limit, window) for every limit a code request counts against."""
-    number = f"notifications:phone-sends:number:{_hash(phone)}"
-    ip = f"notifications:phone-sends:ip:{_hash(ip_address or 'unknown')}"
-    account = f"notifications:phone-sends:account:{user.pk}"
-    limits = [
-        (number, SENDS_PER_NUMBER, SENDS_PER_NUMBER_WINDOW_SECONDS),
-        (number, SENDS_PER_NUMBER_PER_DAY, DAY_SECONDS),
-        (ip, SENDS_PER_IP, SENDS_PER_IP_WINDOW_SECONDS),
-        (ip, SENDS_PER_IP_PER_DAY, DAY_SECONDS),
-        (account, SENDS_PER_ACCOUNT_PER_DAY, DAY_SECONDS),
+def _send_limits(*, user, phone: str, ip_address: str) -> list[tuple[str, str, int, int]]:
+    """(scope, key, limit, window) for every limit a code request counts against."""
+    ip = ip_address or "unknown"
+    return [
+        ("phone-sends-number", phone, SENDS_PER_NUMBER, SENDS_PER_NUMBER_WINDOW_SECONDS),
+        ("phone-sends-number", phone, SENDS_PER_NUMBER_PER_DAY, DAY_SECONDS),
+        ("phone-sends-ip", ip, SENDS_PER_IP, SENDS_PER_IP_WINDOW_SECONDS),
+        ("phone-sends-ip", ip, SENDS_PER_IP_PER_DAY, DAY_SECONDS),
+        ("phone-sends-account", str(user.pk), SENDS_PER_ACCOUNT_PER_DAY, DAY_SECONDS),
     ]
-    return [(_window_key(key, window), limit, window) for key, limit, window in limits]
 
 
 def _country_allowed(phone: str) -> bool:
@@ -124,12 +107,8 @@ def phone_verification_start(*, user, phone: str, ip_address: str = "", locale: 
     phone = phone_normalise(phone)
     if not _country_allowed(phone):
         raise PhoneVerificationError("country_not_allowed")
-    limits = _send_limits(user=user, phone=phone, ip_address=ip_address)
-    # Check every limit before counting any, so a refused request costs nothing.
-    if any((cache.get(key) or 0) >= limit for key, limit, _window in limits):
+    if not rate_limits_take(_send_limits(user=user, phone=phone, ip_address=ip_address)):
         raise RateLimited("too_many_requests")
-    for key, _limit, window in limits:
-        _count(key, window)
     try:
         verify_gateway().start(to=phone, locale="nb" if locale.startswith("nb") else "en")
     except PermanentProviderError as error:
