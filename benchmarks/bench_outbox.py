@@ -29,7 +29,6 @@ from pathlib import Path
 
 from benchmarks.support import (
     benchmark_database,
-    booking_build,
     celery_worker_start,
     processes_stop,
     salon_create,
@@ -67,6 +66,7 @@ def _seed(*, tag: str, count: int, phone_prefix: int, due_in_seconds: float = 5)
 
     from accounts.models import User
     from bookings.models import Booking
+    from bookings.tests.factories import booking_build
     from notifications.models import Message
     from notifications.receivers import booking_context
     from notifications.services import messages_enqueue

@@ -37,7 +37,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.support import (
     benchmark_database,
-    booking_build,
     celery_worker_start,
     database_url,
     processes_stop,
@@ -114,6 +113,7 @@ def _seed_reminders(supplier, service, resources, *, due_at: datetime, phase: in
 
     from accounts.models import User
     from bookings.models import Booking
+    from bookings.tests.factories import booking_build
     from notifications.models import Message
     from notifications.receivers import reminders_schedule
 

@@ -31,7 +31,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.support import (
     benchmark_database,
-    booking_build,
     median,
     salon_create,
     timed_ms,
@@ -86,6 +85,7 @@ def load_ours(spec: dict):
     from zoneinfo import ZoneInfo
 
     from bookings.models import Booking, BusyBlock
+    from bookings.tests.factories import booking_build
 
     tz = ZoneInfo("Europe/Oslo")
     # Open on public holidays: django-appointment knows none, and both must find the same slots.

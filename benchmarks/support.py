@@ -13,7 +13,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,28 +139,3 @@ def salon_create(
         for day, (opens, closes) in (weekly or {}).items()
     )
     return supplier, staff, service
-
-
-def booking_build(
-    *, customer, service, resource, start, minutes: int = 30, reference: str, **fields
-):
-    """An unsaved booking of `service` at `start` (blocked exactly its own time), for
-    bulk_create: confirmed unless `fields` say otherwise. bulk_create has no retry on a clash
-    of random references, so the caller names a unique one."""
-    from bookings.models import Booking
-
-    end = start + timedelta(minutes=minutes)
-    return Booking(
-        customer=customer,
-        supplier_id=service.supplier_id,
-        service=service,
-        resource=resource,
-        start=start,
-        end=end,
-        blocked_start=start,
-        blocked_end=end,
-        price_ore=service.price_ore,
-        vat_rate=service.vat_rate,
-        reference=reference,
-        **{"status": Booking.Status.CONFIRMED, **fields},
-    )

@@ -129,3 +129,18 @@ def test_administrator_still_manages_roles_and_passwords(client):
     assert response.status_code == 302
     customer.refresh_from_db()
     assert customer.check_password("new-password-9876")
+
+
+def test_a_number_the_dpo_corrects_is_unverified_until_confirmed_again(client, dpo):
+    from django.utils import timezone
+
+    customer = UserFactory(phone="+4791234567", phone_verified_at=timezone.now())
+    renamed = UserFactory(phone="+4791234568", phone_verified_at=timezone.now())
+
+    client.post(change_url(customer), _rectification_post(customer, phone="+4798765432"))
+    client.post(change_url(renamed), _rectification_post(renamed, phone="+4791234568"))
+
+    customer.refresh_from_db()
+    renamed.refresh_from_db()
+    assert str(customer.phone) == "+4798765432" and customer.phone_verified_at is None
+    assert renamed.full_name == "Rettet Navn" and renamed.phone_verified_at is not None

@@ -16,8 +16,8 @@ from bookingtjeneste.api import Conflict
 from ..forms import WORDING_CHANGED, WORDING_CHANGED_CODE
 from ..models import ConsentEvent
 from ..purposes import Purpose
-from ..selectors import consent_states, purpose_text_versions
-from ..services import consent_set
+from ..selectors import consent_states
+from ..services import ConsentWordingChanged, consent_set
 
 
 class ConsentChangeThrottle(UserRateThrottle):
@@ -91,16 +91,17 @@ class ConsentDetailView(APIView):
         shown = data.get("text_version")
         if shown is not None and (isinstance(shown, bool) or not isinstance(shown, int)):
             raise ValidationError({"text_version": [_("A whole number is required.")]})
-        current = purpose_text_versions(purposes=[purpose]).get(purpose)
-        if data["granted"] and shown is not None and shown != current:
-            raise Conflict(str(WORDING_CHANGED), code=WORDING_CHANGED_CODE)
-        event = consent_set(
-            subject=request.user,
-            purpose=purpose,
-            granted=data["granted"],
-            source=ConsentEvent.Source.API,
-            request=request,
-        )
+        try:
+            event = consent_set(
+                subject=request.user,
+                purpose=purpose,
+                granted=data["granted"],
+                source=ConsentEvent.Source.API,
+                request=request,
+                shown_text_version=shown,
+            )
+        except ConsentWordingChanged:
+            raise Conflict(str(WORDING_CHANGED), code=WORDING_CHANGED_CODE) from None
         body = _state(
             purpose=purpose,
             granted=event.granted,

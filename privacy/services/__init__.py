@@ -2,6 +2,7 @@
 
 from .consent import (
     ConsentConfigurationError,
+    ConsentWordingChanged,
     consent_set,
     consent_subject_link,
     consent_withdraw_for_person,
@@ -22,6 +23,7 @@ from .policy import policy_change_notify_batch, policy_version_publish
 
 __all__ = [
     "ConsentConfigurationError",
+    "ConsentWordingChanged",
     "InvalidUnsubscribeToken",
     "consent_set",
     "consent_subject_link",

@@ -26,6 +26,11 @@ class ConsentConfigurationError(RuntimeError):
     """No published policy or purpose text: consent cannot be proven, so it is not recorded."""
 
 
+class ConsentWordingChanged(ValueError):
+    """A yes to a version of the purpose's wording that is no longer in force: nothing is
+    recorded, the person must be shown the current text (GDPR Art. 7(1))."""
+
+
 def ip_truncate(address: str | None) -> str:
     """Keep only the network part: /24 for IPv4, /48 for IPv6 (enough for abuse evidence,
     not enough to single out a household)."""
@@ -96,15 +101,23 @@ def _subject_key(subject: object) -> tuple[str, uuid.UUID]:
 
 
 def consent_set(
-    *, subject: object, purpose: str, granted: bool, source: str, request=None
+    *,
+    subject: object,
+    purpose: str,
+    granted: bool,
+    source: str,
+    request=None,
+    shown_text_version: int | None = None,
 ) -> ConsentEvent:
     """Append one choice to the consent ledger and return the new event.
 
     `subject` is a saved User or an anonymous consent id (UUID or its string). The event records
     the policy version in force and the current purpose text (what the person saw), the source,
-    and a truncated IP and user agent from `request` when given. Raises ValueError for an unknown
-    purpose or source. Safe inside or outside a transaction: side effects (the Brevo contact-list
-    sync for marketing e-mail) are queued on commit.
+    and a truncated IP and user agent from `request` when given. With `shown_text_version` (the
+    wording version the person was shown), a yes to a version no longer in force raises
+    ConsentWordingChanged. Raises ValueError for an unknown purpose or source. Safe inside or
+    outside a transaction: side effects (the Brevo contact-list sync for marketing e-mail) are
+    queued on commit.
     """
     if purpose not in Purpose.values:
         raise ValueError(f"Unknown consent purpose: {purpose!r}")
@@ -122,6 +135,8 @@ def consent_set(
         text = purpose_text_current(purpose=purpose)
     if policy is None or text is None:
         raise ConsentConfigurationError("No published policy version or purpose text.")
+    if granted and shown_text_version is not None and shown_text_version != text.version:
+        raise ConsentWordingChanged(purpose)  # a withdrawal is never refused
     meta = request.META if request is not None else {}
     with transaction.atomic():
         event = ConsentEvent.objects.create(

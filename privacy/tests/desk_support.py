@@ -18,7 +18,12 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from bookings.models import Booking
-from bookings.tests.factories import ResourceFactory, ServiceFactory, SupplierFactory
+from bookings.tests.factories import (
+    ResourceFactory,
+    ServiceFactory,
+    SupplierFactory,
+    booking_build,
+)
 
 
 @dataclass
@@ -38,22 +43,18 @@ PHONE = "+4748159263"
 
 
 def _booking(*, customer, service, resource, start, status, notes) -> Booking:
-    end = start + timedelta(minutes=service.duration_minutes)
-    return Booking.objects.create(
+    """A booking placed directly (past dates too), confirmed the day before it starts."""
+    booking = booking_build(
         customer=customer,
-        supplier=service.supplier,
         service=service,
         resource=resource,
         start=start,
-        end=end,
-        blocked_start=start,
-        blocked_end=end,
         status=status,
-        price_ore=service.price_ore,
-        vat_rate=service.vat_rate,
         customer_notes=notes,
         confirmed_at=start - timedelta(days=1),
     )
+    booking.save()
+    return booking
 
 
 def rich_customer(*, with_payments: bool = True) -> RichCustomer:
